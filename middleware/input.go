@@ -124,7 +124,7 @@ func (in *Inputs) Send(c *gin.Context) (SendInput, Code) {
 	if phone == "" || uuid == "" || answer == "" {
 		return SendInput{}, CodeMissingInput
 	}
-	if !in.validPhone(phone) || len(answer) > maxImageCodeLen {
+	if !in.ValidPhone(phone) || len(answer) > maxImageCodeLen {
 		return SendInput{}, CodeMalformedInput
 	}
 	uuid, ok := canonicalUUID(uuid)
@@ -144,7 +144,7 @@ func (in *Inputs) Phone(c *gin.Context) (string, Code) {
 	if phone == "" {
 		return "", CodeMissingInput
 	}
-	if !in.validPhone(phone) {
+	if !in.ValidPhone(phone) {
 		return "", CodeMalformedInput
 	}
 	return phone, 0
@@ -181,7 +181,7 @@ func (in *Inputs) Verify(c *gin.Context) (phone, smsCode string, code Code) {
 	if phone == "" || smsCode == "" {
 		return "", "", CodeMissingInput
 	}
-	if !in.validPhone(phone) || !in.validSMSCode(smsCode) {
+	if !in.ValidPhone(phone) || !in.ValidSMSCode(smsCode) {
 		return "", "", CodeMalformedInput
 	}
 	return phone, smsCode, 0
@@ -194,11 +194,13 @@ func ValidUUID(s string) (string, bool) {
 	return canonicalUUID(s)
 }
 
-func (in *Inputs) validPhone(s string) bool {
+// ValidPhone reports whether s is a phone number of the configured form.
+func (in *Inputs) ValidPhone(s string) bool {
 	return len(s) <= maxPhoneLen && in.phone.MatchString(s)
 }
 
-func (in *Inputs) validSMSCode(s string) bool {
+// ValidSMSCode reports whether s is an SMS code of the configured length (ASCII digits).
+func (in *Inputs) ValidSMSCode(s string) bool {
 	if len(s) != in.codeLength || len(s) > maxSMSCodeLen {
 		return false
 	}

@@ -1,0 +1,30 @@
+-- Checks an SMS code: a right code is consumed, a wrong one counts a try, and the code is
+-- deleted with its counter once max tries are reached. Comparison does the same work
+-- whatever the position of the first differing digit.
+-- KEYS[1] code   sms_<phone>
+-- KEYS[2] tries  sms_<phone>:tries   (same slot)
+-- ARGV[1] submitted code, ARGV[2] max wrong tries
+-- Returns 1 right, 0 wrong, -1 no live code.
+local stored = redis.call('GET', KEYS[1])
+if not stored then
+  return -1
+end
+local given = ARGV[1]
+local diff = math.abs(#stored - #given)
+for i = 1, #stored do
+  local d = string.byte(stored, i) - (string.byte(given, i) or 0)
+  diff = diff + d * d
+end
+if diff == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return 1
+end
+local tries = redis.call('INCR', KEYS[2])
+if tries == 1 then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+end
+if tries >= tonumber(ARGV[2]) then
+  redis.call('DEL', KEYS[1], KEYS[2])
+end
+return 0
