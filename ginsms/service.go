@@ -78,7 +78,9 @@ func New(rdb redis.UniversalClient, cfg Config, opts ...Option) (*Service, error
 			return nil, err
 		}
 	}
-	s.images = captcha.NewHandler(s.captchas, captcha.HandlerOptions{Responder: s.responder, ErrorHandler: s.onError})
+	if s.images, err = captcha.NewHandler(s.captchas, captcha.HandlerOptions{Responder: s.responder, ErrorHandler: s.onError}); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

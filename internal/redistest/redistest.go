@@ -13,6 +13,7 @@ import (
 	"os"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -94,3 +95,11 @@ func (h *CommandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) red
 }
 
 var _ redis.Hook = (*CommandCounter)(nil)
+
+// DeadClient returns a client of DeadAddr, for tests of a Redis outage: every command
+// fails at once with a connection error.
+func DeadClient(tb testing.TB) *redis.Client {
+	rdb := redis.NewClient(&redis.Options{Addr: DeadAddr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	tb.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}

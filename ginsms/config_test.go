@@ -1,0 +1,129 @@
+package ginsms_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ginsms/ginsms/ginsms"
+)
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		mutate  func(*ginsms.Config)
+		wantKey string // "" = valid
+	}{
+		{"defaults", func(*ginsms.Config) {}, ""},
+		{"hash-tagged templates", func(c *ginsms.Config) { c.SMS.Key, c.SMS.FlagKey = "sms_{%s}", "is_send_{%s}" }, ""},
+		{"bad pattern", func(c *ginsms.Config) { c.SMS.PhonePattern = "([" }, "sms.phone_pattern"},
+		{"code length", func(c *ginsms.Config) { c.SMS.CodeLength = 11 }, "sms.code_length"},
+		{"code ttl", func(c *ginsms.Config) { c.SMS.CodeTTL = 0 }, "sms.code_ttl"},
+		{"interval", func(c *ginsms.Config) { c.SMS.SendInterval = time.Millisecond }, "sms.send_interval"},
+		{"attempts", func(c *ginsms.Config) { c.SMS.MaxVerifyAttempts = 0 }, "sms.max_verify_attempts"},
+		{"negative quota", func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = -1 }, "sms.hourly_limit_per_ip"},
+		{"key without %s", func(c *ginsms.Config) { c.SMS.Key = "sms_" }, "sms.key"},
+		{"flag key with two verbs", func(c *ginsms.Config) { c.SMS.FlagKey = "%s_%s" }, "sms.flag_key"},
+		{"same templates", func(c *ginsms.Config) { c.SMS.FlagKey = c.SMS.Key }, "sms.flag_key"},
+		{"prefix", func(c *ginsms.Config) { c.Routes.Prefix = "api" }, "routes.prefix"},
+		{"unknown message code", func(c *ginsms.Config) { c.Messages = map[int]string{4999: "x"} }, "messages"},
+		{"captcha", func(c *ginsms.Config) { c.Captcha.Length = 0 }, "captcha.length"},
+		{"sender kind", func(c *ginsms.Config) { c.Sender.Kind = "pigeon" }, "sender.kind"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := ginsms.DefaultConfig()
+			tt.mutate(&cfg)
+			err := cfg.Validate()
+			if tt.wantKey == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if !errors.Is(err, ginsms.ErrInvalidConfig) || !strings.Contains(err.Error(), tt.wantKey) {
+				t.Fatalf("Validate() = %v, want ErrInvalidConfig naming %s", err, tt.wantKey)
+			}
+		})
+	}
+}
+
+func TestLoadConfigFileAndEnv(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	yaml := "sms:\n  code_length: 8\n  send_interval: 90s\nmessages:\n  4004: \"Too many requests\"\nserver:\n  trusted_proxies: [\"10.0.0.1\"]\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GINSMS_REDIS_ADDR", "127.0.0.1:6399")
+	t.Setenv("GINSMS_SERVER_ADDR", "127.0.0.1:9000")
+	t.Setenv("GINSMS_SMS_LEGACY_STATUS", "true")
+	t.Setenv("GINSMS_CAPTCHA_TTL", "120s")
+	t.Setenv("GINSMS_SMS_HOURLY_LIMIT_PER_IP", "0")
+	cfg, err := ginsms.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"sms.code_length (file)", cfg.SMS.CodeLength, 8},
+		{"sms.send_interval (file)", cfg.SMS.SendInterval, 90 * time.Second},
+		{"sms.code_ttl (default)", cfg.SMS.CodeTTL, 60 * time.Second},
+		{"messages (file)", cfg.Messages[4004], "Too many requests"},
+		{"server.trusted_proxies (file)", strings.Join(cfg.Server.TrustedProxies, ","), "10.0.0.1"},
+		{"redis.addr (env)", cfg.Redis.Addr, "127.0.0.1:6399"},
+		{"server.addr (env)", cfg.Server.Addr, "127.0.0.1:9000"},
+		{"sms.legacy_status (env)", cfg.SMS.LegacyStatus, true},
+		{"captcha.ttl (env)", cfg.Captcha.TTL, 120 * time.Second},
+		{"sms.hourly_limit_per_ip (env)", cfg.SMS.HourlyLimitPerIP, 0},
+		{"sms.daily_limit_per_phone (default)", cfg.SMS.DailyLimitPerPhone, 10},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestLoadConfigShippedFile(t *testing.T) {
+	cfg, err := ginsms.LoadConfig("../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := ginsms.DefaultConfig()
+	if cfg.SMS != def.SMS || cfg.Captcha != def.Captcha || cfg.Sender.Kind != def.Sender.Kind || cfg.Server.Addr != def.Server.Addr {
+		t.Fatalf("config.yaml does not mirror DefaultConfig:\n%+v\n%+v", cfg, def)
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name, path, want string
+	}{
+		{"missing file", filepath.Join(dir, "nope.yaml"), "nope.yaml"},
+		{"unknown key", write("unknown.yaml", "sms:\n  code_lenght: 6\n"), "code_lenght"},
+		{"invalid value", write("invalid.yaml", "sms:\n  code_length: 2\n"), "sms.code_length"},
+		{"bad duration", write("duration.yaml", "sms:\n  code_ttl: soon\n"), "code_ttl"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ginsms.LoadConfig(tt.path)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("LoadConfig = %v, want an error naming %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,204 @@
+package ginsms_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ginsms/ginsms/ginsms"
+	"github.com/ginsms/ginsms/middleware"
+)
+
+// sendCode walks the send flow and returns the code that was sent.
+func (e *env) sendCode(phone string) string {
+	e.t.Helper()
+	u := uuidN(len(e.sender.all()) + 500)
+	e.seedCaptcha(u, "1234")
+	if got := e.sendGET(phone, u, "1234"); got.Code != 200 {
+		e.t.Fatalf("send = %+v", got)
+	}
+	sent := e.sender.all()
+	return sent[len(sent)-1].code
+}
+
+func wrongCode(code string) string {
+	if code == "000000" {
+		return "111111"
+	}
+	return "000000"
+}
+
+func (e *env) verify(phone, code string) answer {
+	return performRequest(e.router, "POST", "/sms_codes/"+phone+"/verify", "application/x-www-form-urlencoded", "sms_code="+code)
+}
+
+func TestVerifyRoute(t *testing.T) {
+	tests := []struct {
+		name       string
+		phone      string
+		body       string
+		ctype      string
+		query      string
+		send       bool
+		useCode    bool // submit the code that was sent
+		wantCode   int
+		wantStatus int
+	}{
+		{name: "missing code", phone: testPhone, send: true, wantCode: 4001, wantStatus: 400},
+		{name: "malformed code", phone: testPhone, body: "sms_code=12ab56", send: true, wantCode: 4005, wantStatus: 400},
+		{name: "short code", phone: testPhone, body: "sms_code=12345", send: true, wantCode: 4005, wantStatus: 400},
+		{name: "malformed phone", phone: "123", body: "sms_code=123456", wantCode: 4005, wantStatus: 400},
+		{name: "unknown phone answers like expired", phone: "13900000000", body: "sms_code=123456", wantCode: 4007, wantStatus: 400},
+		{name: "wrong code", phone: testPhone, send: true, wantCode: 4006, wantStatus: 400},
+		{name: "right code (form)", phone: testPhone, send: true, useCode: true, wantCode: 200, wantStatus: 200},
+		{name: "right code (JSON)", phone: testPhone, ctype: "application/json", send: true, useCode: true, wantCode: 200, wantStatus: 200},
+		{name: "right code (query)", phone: testPhone, ctype: "query", send: true, useCode: true, wantCode: 200, wantStatus: 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			var code string
+			if tt.send {
+				code = e.sendCode(tt.phone)
+			}
+			body, ctype, target := tt.body, "application/x-www-form-urlencoded", "/sms_codes/"+tt.phone+"/verify"
+			if tt.send && tt.body == "" && tt.name != "missing code" {
+				submit := wrongCode(code)
+				if tt.useCode {
+					submit = code
+				}
+				switch tt.ctype {
+				case "application/json":
+					body, ctype = `{"sms_code":"`+submit+`"}`, tt.ctype
+				case "query":
+					body, ctype, target = "", "", target+"?sms_code="+submit
+				default:
+					body = "sms_code=" + submit
+				}
+			}
+			got := performRequest(e.router, "POST", target, ctype, body)
+			if got.Code != tt.wantCode || got.Status != tt.wantStatus {
+				t.Fatalf("answer = %d (HTTP %d) %s, want %d (HTTP %d)", got.Code, got.Status, got.Body, tt.wantCode, tt.wantStatus)
+			}
+		})
+	}
+}
+
+func TestVerifyConsumesCode(t *testing.T) {
+	e := newEnv(t, nil)
+	code := e.sendCode(testPhone)
+	if got := e.verify(testPhone, code); got.Code != 200 {
+		t.Fatalf("first verify = %+v", got)
+	}
+	if got := e.verify(testPhone, code); got.Code != 4007 {
+		t.Fatalf("second verify of the same code = %d, want 4007", got.Code)
+	}
+}
+
+func TestConcurrentVerifies(t *testing.T) {
+	e := newEnv(t, nil)
+	code := e.sendCode(testPhone)
+	codes := runConcurrently(20, func(int) int { return e.verify(testPhone, code).Code })
+	if codes[200] != 1 || codes[4007] != 19 {
+		t.Fatalf("answers = %v, want one 200 and 19 4007", codes)
+	}
+}
+
+func TestVerifyAttemptLimit(t *testing.T) {
+	const max = 3
+	e := newEnv(t, func(c *ginsms.Config) { c.SMS.MaxVerifyAttempts = max })
+	code := e.sendCode(testPhone)
+	for i := 0; i < max; i++ {
+		if got := e.verify(testPhone, wrongCode(code)); got.Code != 4006 {
+			t.Fatalf("wrong try %d = %d, want 4006", i+1, got.Code)
+		}
+	}
+	if got := e.verify(testPhone, code); got.Code != 4007 {
+		t.Fatalf("right code after %d wrong tries = %d, want 4007", max, got.Code)
+	}
+	if keys := e.keys(); contains(keys, "sms_"+testPhone) || contains(keys, "sms_"+testPhone+":tries") {
+		t.Fatalf("code or counter left after the limit: %v", keys)
+	}
+}
+
+func TestVerifyWithinLimit(t *testing.T) {
+	e := newEnv(t, func(c *ginsms.Config) { c.SMS.MaxVerifyAttempts = 3 })
+	code := e.sendCode(testPhone)
+	for i := 0; i < 2; i++ {
+		if got := e.verify(testPhone, wrongCode(code)); got.Code != 4006 {
+			t.Fatalf("wrong try = %d", got.Code)
+		}
+	}
+	ttl := e.rdb.PTTL(context.Background(), e.prefix+"sms_"+testPhone+":tries").Val()
+	if ttl <= 0 || ttl > 60*time.Second {
+		t.Fatalf("tries counter TTL = %v, want it to expire with the code", ttl)
+	}
+	if got := e.verify(testPhone, code); got.Code != 200 {
+		t.Fatalf("right code within the limit = %d, want 200", got.Code)
+	}
+}
+
+func TestNewSendResetsAttempts(t *testing.T) {
+	e := newEnv(t, func(c *ginsms.Config) { c.SMS.MaxVerifyAttempts = 2; c.SMS.SendInterval = time.Second })
+	code := e.sendCode(testPhone)
+	if got := e.verify(testPhone, wrongCode(code)); got.Code != 4006 {
+		t.Fatal(got)
+	}
+	e.rdb.Del(context.Background(), e.prefix+"is_send_"+testPhone) // the interval passed
+	code = e.sendCode(testPhone)
+	if got := e.verify(testPhone, wrongCode(code)); got.Code != 4006 {
+		t.Fatalf("first wrong try after a new send = %d, want 4006 (counter reset)", got.Code)
+	}
+	if got := e.verify(testPhone, code); got.Code != 200 {
+		t.Fatalf("right code = %d, want 200", got.Code)
+	}
+}
+
+func TestVerifyAPI(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	code := e.sendCode(testPhone)
+	for _, tc := range []struct {
+		phone, code string
+		want        error
+	}{
+		{testPhone, "12", ginsms.ErrInvalidInput},
+		{"abc", "123456", ginsms.ErrInvalidInput},
+		{testPhone, wrongCode(code), ginsms.ErrCodeWrong},
+		{testPhone, code, nil},
+		{testPhone, code, ginsms.ErrCodeExpired},
+	} {
+		if err := e.service.Verify(ctx, tc.phone, tc.code); !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
+			t.Fatalf("Verify(%q, %q) = %v, want %v", tc.phone, "<code>", err, tc.want)
+		}
+	}
+}
+
+func TestRequireSMSCode(t *testing.T) {
+	e := newEnv(t, nil)
+	e.router.POST("/register", e.service.RequireSMSCode(middleware.FieldNames{Phone: "mobile", SMSCode: "code"}), func(c *gin.Context) {
+		phone, _ := ginsms.VerifiedPhone(c)
+		c.String(http.StatusCreated, "registered "+phone)
+	})
+	code := e.sendCode(testPhone)
+	if got := performRequest(e.router, "POST", "/register", "application/json", `{"mobile":"`+testPhone+`","code":"`+wrongCode(code)+`"}`); got.Code != 4006 {
+		t.Fatalf("wrong code = %+v", got)
+	}
+	got := performRequest(e.router, "POST", "/register", "application/json", `{"mobile":"`+testPhone+`","code":"`+code+`"}`)
+	if got.Status != http.StatusCreated || got.Body != "registered "+testPhone {
+		t.Fatalf("register = %d %q", got.Status, got.Body)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
