@@ -175,4 +175,3 @@ func (s *Service) send(c *gin.Context) {
 }
 
 var _ middleware.SendLimiter = (*codeStore)(nil)
-
