@@ -1,0 +1,225 @@
+package ginsms_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ginsms/ginsms/ginsms"
+)
+
+func phoneN(i int) string { return fmt.Sprintf("139%08d", i) }
+
+// sendFrom walks the send flow for phone from the client address remote.
+func (e *env) sendFrom(phone, remote string, captchaN int) answer {
+	u := uuidN(captchaN)
+	e.seedCaptcha(u, "1234")
+	return performRequest(e.router, "GET", "/sms_codes/"+phone+"?imgcode=1234&uuid="+u, "", "", "RemoteAddr", remote)
+}
+
+func retryAfter(t *testing.T, a answer) int {
+	t.Helper()
+	n, err := strconv.Atoi(a.RetryAfter)
+	if err != nil {
+		t.Fatalf("Retry-After %q: %v", a.RetryAfter, err)
+	}
+	return n
+}
+
+func TestQuotas(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*ginsms.Config)
+		// request i goes to phone(i) from remote(i); the first `allowed` succeed, the next is refused
+		phone     func(i int) string
+		remote    func(i int) string
+		allowed   int
+		maxRetry  int // Retry-After of the refusal is at most this, and more than maxRetry-60
+		otherPass bool
+		other     func() (phone, remote string) // a request another quota does not hold back
+	}{
+		{
+			name:   "per phone per day",
+			mutate: func(c *ginsms.Config) { c.SMS.DailyLimitPerPhone = 2 },
+			phone:  func(int) string { return testPhone }, remote: func(int) string { return "192.0.2.1:1" },
+			allowed: 2, maxRetry: 86400,
+			other: func() (string, string) { return phoneN(1), "192.0.2.1:1" },
+		},
+		{
+			name:   "per IP per hour",
+			mutate: func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 3 },
+			phone:  phoneN, remote: func(int) string { return "198.51.100.7:1" },
+			allowed: 3, maxRetry: 3600,
+			other: func() (string, string) { return phoneN(99), "198.51.100.8:1" },
+		},
+		{
+			name:   "per IPv6 /64 per hour",
+			mutate: func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 2 },
+			phone:  phoneN, remote: func(i int) string { return fmt.Sprintf("[2001:db8:1:2::%x]:1", i+1) },
+			allowed: 2, maxRetry: 3600,
+			other: func() (string, string) { return phoneN(99), "[2001:db8:1:3::1]:1" },
+		},
+		{
+			name:   "total per day",
+			mutate: func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 3 },
+			phone:  phoneN, remote: func(i int) string { return fmt.Sprintf("203.0.113.%d:1", i+1) },
+			allowed: 3, maxRetry: 86400,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(c *ginsms.Config) {
+				c.SMS.DailyLimitPerPhone, c.SMS.HourlyLimitPerIP = 0, 0
+				tt.mutate(c)
+			})
+			for i := 0; i < tt.allowed; i++ {
+				if got := e.sendFrom(tt.phone(i), tt.remote(i), i); got.Code != 200 {
+					t.Fatalf("send %d = %+v, want 200", i+1, got)
+				}
+				e.rdb.Del(context.Background(), e.prefix+"is_send_"+tt.phone(i)) // the interval passed
+			}
+			u := uuidN(1000)
+			got := e.sendFrom(tt.phone(tt.allowed), tt.remote(tt.allowed), 1000)
+			if got.Code != 4004 || got.Status != 429 {
+				t.Fatalf("send over the quota = %+v, want 4004 / 429", got)
+			}
+			if ra := retryAfter(t, got); ra > tt.maxRetry || ra <= tt.maxRetry-60 {
+				t.Errorf("Retry-After = %d, want the window's remaining time (about %d)", ra, tt.maxRetry)
+			}
+			if _, ok := e.get("img_" + u); !ok {
+				t.Error("a quota refusal consumed the captcha")
+			}
+			if n := len(e.sender.all()); n != tt.allowed {
+				t.Errorf("sent %d, want %d", n, tt.allowed)
+			}
+			if tt.other != nil {
+				phone, remote := tt.other()
+				if got := e.sendFrom(phone, remote, 2000); got.Code != 200 {
+					t.Errorf("a request outside the exhausted quota = %+v, want 200", got)
+				}
+			}
+		})
+	}
+}
+
+// Concurrent requests never exceed a quota: each is counted in the same atomic step
+// that stores the code.
+func TestConcurrentQuota(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		mutate func(*ginsms.Config)
+		remote func(i int) string
+	}{
+		{"per IP", func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 5 }, func(int) string { return "198.51.100.7:1" }},
+		{"total", func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 5; c.SMS.HourlyLimitPerIP = 0 },
+			func(i int) string { return fmt.Sprintf("203.0.113.%d:1", i+1) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, tt.mutate)
+			const n = 40
+			for i := 0; i < n; i++ {
+				e.seedCaptcha(uuidN(i), "1234")
+			}
+			codes := runConcurrently(n, func(i int) int {
+				return performRequest(e.router, "GET", "/sms_codes/"+phoneN(i)+"?imgcode=1234&uuid="+uuidN(i), "", "", "RemoteAddr", tt.remote(i)).Code
+			})
+			if codes[200] != 5 || codes[4004] != n-5 {
+				t.Fatalf("answers = %v, want 5 × 200 and %d × 4004", codes, n-5)
+			}
+			if sent := len(e.sender.all()); sent != 5 {
+				t.Fatalf("sent %d, want 5", sent)
+			}
+			// Refused requests left no flag behind: only the 5 sent phones are flagged.
+			flags := 0
+			for _, k := range e.keys() {
+				if strings.HasPrefix(k, "is_send_") {
+					flags++
+				}
+			}
+			if flags != 5 {
+				t.Fatalf("%d phones flagged, want 5", flags)
+			}
+		})
+	}
+}
+
+// raceHook fills the per-IP quota just before the store step, as a concurrent request on
+// another app server would, so that the phone's script succeeds and the reservation fails.
+type raceHook struct {
+	rdb *redis.Client
+	key string
+}
+
+func (h raceHook) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h raceHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h raceHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if strings.HasPrefix(cmds[0].Name(), "eval") {
+			h.rdb.Set(ctx, h.key, 1, time.Hour)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+func TestQuotaLostRaceGivesBack(t *testing.T) {
+	e := newEnv(t, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 1 })
+	other, _ := redistestClient(t)
+	e.rdb.AddHook(raceHook{rdb: other, key: e.prefix + "sms_ip:192.0.2.1"})
+	got := e.sendGET(testPhone, uuidN(1), "1234")
+	if got.Code != 4002 {
+		t.Fatalf("unseeded = %+v", got)
+	}
+	e.seedCaptcha(uuidN(2), "1234")
+	got = e.sendGET(testPhone, uuidN(2), "1234")
+	if got.Code != 4004 {
+		t.Fatalf("send that lost the quota race = %+v, want 4004", got)
+	}
+	for _, k := range []string{"is_send_" + testPhone, "sms_" + testPhone, "sms_" + testPhone + ":daily"} {
+		if _, ok := e.get(k); ok {
+			t.Errorf("%s left behind by a refused send", k)
+		}
+	}
+	if v, _ := e.get("sms_ip:192.0.2.1"); v != "1" {
+		t.Errorf("IP counter = %q, want the other request's 1", v)
+	}
+	if n := len(e.sender.all()); n != 0 {
+		t.Fatalf("sent %d", n)
+	}
+}
+
+// Windows end: time moved with miniredis, which also proves the scripts run on the
+// example's embedded Redis.
+func TestQuotaWindowsExpire(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	e := newEnvWith(t, rdb, "w_", func(c *ginsms.Config) {
+		c.SMS.HourlyLimitPerIP, c.SMS.DailyLimitPerPhone = 1, 0
+	})
+	if got := e.sendFrom(testPhone, "192.0.2.1:1", 1); got.Code != 200 {
+		t.Fatalf("first send = %+v", got)
+	}
+	mr.FastForward(61 * time.Second) // the flag expired, the IP's hour did not
+	got := e.sendFrom(phoneN(1), "192.0.2.1:1", 2)
+	if got.Code != 4004 {
+		t.Fatalf("second send in the hour = %+v, want 4004", got)
+	}
+	if ra := retryAfter(t, got); ra > 3600-61 || ra < 3600-70 {
+		t.Fatalf("Retry-After = %d, want about %d", ra, 3600-61)
+	}
+	mr.FastForward(time.Hour)
+	if got := e.sendFrom(phoneN(1), "192.0.2.1:1", 3); got.Code != 200 {
+		t.Fatalf("send after the hour = %+v, want 200", got)
+	}
+	// And a code verifies on the embedded Redis too.
+	code := e.sender.all()[1].code
+	if got := e.verify(phoneN(1), code); got.Code != 200 {
+		t.Fatalf("verify on miniredis = %+v", got)
+	}
+}
