@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ginsms/ginsms/ginsms"
+	"github.com/ginsms/ginsms/middleware"
+)
+
+// The demo page: one sign-up form at /, made of the three files under web/, embedded so
+// that the binary serves it offline with no build step. It talks to the ginsms routes
+// (under routes.prefix) and to two example-only routes:
+//
+//	GET /demo/config              {"prefix","send_interval","code_length","captcha_length","demo"}
+//	GET /demo/messages?phone=P    the demo phone's inbox for P, newest first (demo mode only)
+//
+// Demo mode (the in-memory "phone" that shows the delivered SMS in the page) is on when
+// sender.kind is log and either demo is true in the configuration (GINSMS_DEMO=true) or
+// the example runs on its embedded Redis. Otherwise /demo/messages is not mounted (404)
+// and the page hides the panel. Demo mode shows every code to anyone who asks for a phone's
+// inbox: like the log sender, it is for demos only.
+
+//go:embed web
+var webFiles embed.FS
+
+// demoInboxSize bounds the messages the demo phone keeps in memory, over all phones.
+const demoInboxSize = 50
+
+// demoPhoneOn reports whether the demo phone is on for cfg (see above).
+func demoPhoneOn(cfg ginsms.Config) bool {
+	kind := strings.ToLower(strings.TrimSpace(cfg.Sender.Kind))
+	return cfg.Demo && (kind == "" || kind == ginsms.SenderKindLog)
+}
+
+// demoMessage is one SMS the demo phone "received".
+type demoMessage struct {
+	Phone      string    `json:"phone"`
+	Code       string    `json:"code"`
+	Text       string    `json:"text"`
+	TTLSeconds int64     `json:"ttl_seconds"`
+	At         time.Time `json:"at"`
+}
+
+// demoInbox is the demo phone: a ginsms.Sender that hands each code to the next sender
+// (the log sender) and, when that succeeds, keeps the message in a bounded in-memory list
+// for the page to show. It is safe for concurrent use.
+type demoInbox struct {
+	next ginsms.Sender
+	ttl  time.Duration
+	now  func() time.Time
+
+	mu   sync.Mutex
+	msgs []demoMessage // oldest first, at most size
+	size int
+}
+
+var _ ginsms.Sender = (*demoInbox)(nil)
+
+// newDemoInbox returns a demo phone keeping at most size messages, delegating to next;
+// ttl is the code's lifetime (sms.code_ttl), quoted in the message text.
+func newDemoInbox(next ginsms.Sender, size int, ttl time.Duration) *demoInbox {
+	return &demoInbox{next: next, ttl: ttl, now: time.Now, size: size}
+}
+
+// Send delegates to the next sender and records the message if it was delivered.
+func (d *demoInbox) Send(ctx context.Context, phone, code string) error {
+	if err := d.next.Send(ctx, phone, code); err != nil {
+		return err
+	}
+	m := demoMessage{
+		Phone:      phone,
+		Code:       code,
+		Text:       fmt.Sprintf("【ginsms 演示】您的验证码是 %s，%d 秒内有效，请勿告诉他人。", code, int64(d.ttl/time.Second)),
+		TTLSeconds: int64(d.ttl / time.Second),
+		At:         d.now().UTC(),
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.msgs) == d.size {
+		copy(d.msgs, d.msgs[1:])
+		d.msgs = d.msgs[:d.size-1]
+	}
+	d.msgs = append(d.msgs, m)
+	return nil
+}
+
+// Messages returns the messages kept for phone, newest first (never nil).
+func (d *demoInbox) Messages(phone string) []demoMessage {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := []demoMessage{}
+	for i := len(d.msgs) - 1; i >= 0; i-- {
+		if d.msgs[i].Phone == phone {
+			out = append(out, d.msgs[i])
+		}
+	}
+	return out
+}
+
+// maxDemoPhoneLen bounds the phone of an inbox request; a longer one cannot be in the inbox.
+const maxDemoPhoneLen = 32
+
+// messagesHandler answers GET /demo/messages?phone=P with P's messages, newest first, as a
+// JSON array; the phone is shown in full since the caller named it. A missing phone
+// answers 4001, an oversized one 4005, in the contract's JSON.
+func (d *demoInbox) messagesHandler(resp *middleware.Responder) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		phone := strings.TrimSpace(c.Query("phone"))
+		switch {
+		case phone == "":
+			resp.Abort(c, middleware.CodeMissingInput)
+			return
+		case len(phone) > maxDemoPhoneLen:
+			resp.Abort(c, middleware.CodeMalformedInput)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, d.Messages(phone))
+	}
+}
+
+// demoConfig is the answer of GET /demo/config: what the page needs to know of the
+// server's configuration.
+type demoConfig struct {
+	Prefix        string `json:"prefix"`         // routes.prefix, where the API lives
+	SendInterval  int64  `json:"send_interval"`  // seconds between two sends to one phone
+	CodeLength    int    `json:"code_length"`    // digits of an SMS code
+	CaptchaLength int    `json:"captcha_length"` // digits of a captcha
+	Demo          bool   `json:"demo"`           // whether /demo/messages is mounted
+}
+
+// webAsset is a file of the page, read once at start-up.
+type webAsset struct {
+	contentType string
+	body        []byte
+}
+
+// pageCSP allows the page its own scripts, styles, images, audio and API, and nothing else.
+const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// mountDemo serves the page at / (and its assets under /demo/), GET /demo/config, and, when
+// inbox is not nil, GET /demo/messages.
+func mountDemo(engine *gin.Engine, cfg ginsms.Config, resp *middleware.Responder, inbox *demoInbox) error {
+	assets := map[string]webAsset{}
+	for name, ct := range map[string]string{
+		"index.html": "text/html; charset=utf-8",
+		"app.css":    "text/css; charset=utf-8",
+		"app.js":     "text/javascript; charset=utf-8",
+	} {
+		body, err := fs.ReadFile(webFiles, "web/"+name)
+		if err != nil {
+			return fmt.Errorf("demo page: %w", err)
+		}
+		assets[name] = webAsset{contentType: ct, body: body}
+	}
+	serve := func(name string) gin.HandlerFunc {
+		a := assets[name]
+		return func(c *gin.Context) {
+			h := c.Writer.Header()
+			h.Set("Cache-Control", "no-cache")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "no-referrer")
+			if name == "index.html" {
+				h.Set("Content-Security-Policy", pageCSP)
+			}
+			c.Data(http.StatusOK, a.contentType, a.body)
+		}
+	}
+	engine.GET("/", serve("index.html"))
+	engine.GET("/demo/app.css", serve("app.css"))
+	engine.GET("/demo/app.js", serve("app.js"))
+
+	conf := demoConfig{
+		Prefix:        cfg.Routes.Prefix,
+		SendInterval:  middleware.RetryAfterSeconds(cfg.SMS.SendInterval),
+		CodeLength:    cfg.SMS.CodeLength,
+		CaptchaLength: cfg.Captcha.Length,
+		Demo:          inbox != nil,
+	}
+	engine.GET("/demo/config", func(c *gin.Context) {
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, conf)
+	})
+	if inbox != nil {
+		engine.GET("/demo/messages", inbox.messagesHandler(resp))
+	}
+	return nil
+}

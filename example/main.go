@@ -1,0 +1,146 @@
+// Command example serves ginsms on a Gin engine: the captcha, send and verify routes of the
+// contract, a /register demo route protected by RequireSMSCode, and at / a sign-up page that
+// runs the whole flow in a browser (see demo.go).
+//
+// It reads config.yaml (or the file named by -config) and GINSMS_* environment variables.
+// With redis.addr empty it starts an embedded in-process Redis (miniredis) so that it runs
+// on a machine with no Redis installed; that is for demos only: the data is lost on exit,
+// and demo mode is switched on (the page shows the SMS the log sender "delivered").
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ginsms/ginsms/ginsms"
+)
+
+func main() {
+	configPath := flag.String("config", "config.yaml", "configuration file (YAML); GINSMS_* variables override it")
+	flag.Parse()
+	if err := run(*configPath, nil); err != nil {
+		slog.Error("example: " + err.Error())
+		os.Exit(1)
+	}
+}
+
+// run serves until SIGINT or SIGTERM, then shuts down gracefully. ready, when not nil,
+// receives the listening address.
+func run(configPath string, ready chan<- string) error {
+	cfg, err := ginsms.LoadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	rdb, describe, closeRedis, err := connectRedis(cfg.Redis)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	if cfg.Redis.Addr == "" && len(cfg.Redis.Addrs) == 0 {
+		cfg.Demo = true // embedded Redis: a demo anyway
+	}
+
+	if os.Getenv(gin.EnvGinMode) == "" {
+		gin.SetMode(gin.ReleaseMode)
+	}
+	engine, err := newEngine(cfg, rdb)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (server.addr): %w", cfg.Server.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           engine,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      cfg.Sender.Timeout + 10*time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	slog.Info("ginsms example listening", "addr", "http://"+ln.Addr().String(), "redis", describe,
+		"sender", cfg.Sender.Kind, "demo_phone", demoPhoneOn(cfg))
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newEngine builds the Gin engine: recovery, trusted proxies from config (none by default,
+// so a forged X-Forwarded-For cannot change the client IP that quotas count), the ginsms
+// routes, the demo /register route and the sign-up page. When the demo phone is on (see
+// demoPhoneOn) codes go through it to the log sender, unless opts choose another sender.
+func newEngine(cfg ginsms.Config, rdb redis.UniversalClient, opts ...ginsms.Option) (*gin.Engine, error) {
+	engine := gin.New()
+	engine.Use(gin.Recovery())
+	if err := engine.SetTrustedProxies(cfg.Server.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
+	}
+	var inbox *demoInbox
+	if demoPhoneOn(cfg) {
+		inbox = newDemoInbox(ginsms.NewLogSender(slog.Default()), demoInboxSize, cfg.SMS.CodeTTL)
+		opts = append([]ginsms.Option{ginsms.WithSender(inbox)}, opts...)
+	}
+	svc, err := ginsms.Register(engine, rdb, cfg, opts...)
+	if err != nil {
+		return nil, err
+	}
+	engine.POST(cfg.Routes.Prefix+"/register", svc.RequireSMSCode(ginsmsFields), registerHandler)
+	if err := mountDemo(engine, cfg, svc.Responder(), inbox); err != nil {
+		return nil, err
+	}
+	return engine, nil
+}
+
+// connectRedis returns the configured Redis, or an embedded one when none is configured.
+func connectRedis(cfg ginsms.RedisConfig) (rdb redis.UniversalClient, describe string, closeFn func(), err error) {
+	if cfg.Addr == "" && len(cfg.Addrs) == 0 {
+		mr, err := miniredis.Run()
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("embedded redis: %w", err)
+		}
+		cfg.Addr = mr.Addr()
+		rdb = ginsms.NewRedisClient(cfg)
+		return rdb, "embedded in-process Redis at " + mr.Addr() + " (demo only, data lost on exit; set redis.addr for a real one)",
+			func() { _ = rdb.Close(); mr.Close() }, nil
+	}
+	rdb = ginsms.NewRedisClient(cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, "", nil, fmt.Errorf("redis at %s%v: %w", cfg.Addr, cfg.Addrs, err)
+	}
+	return rdb, "redis at " + cfg.Addr + fmt.Sprint(cfg.Addrs), func() { _ = rdb.Close() }, nil
+}

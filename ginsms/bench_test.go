@@ -1,0 +1,91 @@
+package ginsms_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/ginsms/ginsms/ginsms"
+)
+
+// seedCaptchas stores n captchas "1234" for uuidN(base..base+n-1) in pipelined batches.
+func (e *env) seedCaptchas(base, n int) {
+	ctx := context.Background()
+	for i := 0; i < n; i += 1000 {
+		pipe := e.rdb.Pipeline()
+		for j := i; j < n && j < i+1000; j++ {
+			pipe.Set(ctx, e.prefix+"img_"+uuidN(base+j), "1234", 10*time.Minute)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+func noQuotas(c *ginsms.Config) {
+	c.SMS.DailyLimitPerPhone, c.SMS.HourlyLimitPerIP, c.SMS.DailyLimitTotal = 0, 0, 0
+}
+
+func defaultQuotas(*ginsms.Config) {}
+
+// benchSend measures the whole success path in process: validation, three Redis round
+// trips (flag, captcha, store), the (recording) sender and the JSON answer.
+func benchSend(b *testing.B, mutate func(*ginsms.Config)) {
+	e := newEnv(b, mutate)
+	e.sender.discard = true
+	e.seedCaptchas(0, b.N)
+	targets := make([]string, b.N)
+	for i := range targets {
+		targets[i] = fmt.Sprintf("/sms_codes/139%08d?imgcode=1234&uuid=%s", i, uuidN(i))
+	}
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest(http.MethodGet, targets[i], nil)
+		w.Body.Reset()
+		e.router.ServeHTTP(w, req)
+	}
+	b.StopTimer()
+	if n := len(e.sender.all()); n != 0 {
+		b.Fatalf("discarding sender recorded %d", n)
+	}
+}
+
+func BenchmarkSendSuccess(b *testing.B)              { benchSend(b, noQuotas) }
+func BenchmarkSendSuccessDefaultQuotas(b *testing.B) { benchSend(b, defaultQuotas) }
+
+// BenchmarkSendRejected: a rate-limited phone, the attacker's loop (one round trip).
+func BenchmarkSendRejected(b *testing.B) {
+	e := newEnv(b, nil)
+	e.rdb.Set(context.Background(), e.prefix+"is_send_"+testPhone, "1", time.Hour)
+	target := "/sms_codes/" + testPhone + "?imgcode=1234&uuid=" + uuidN(1)
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.Body.Reset()
+		e.router.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+	}
+	b.StopTimer()
+	if w.Code != http.StatusTooManyRequests {
+		b.Fatalf("status %d", w.Code)
+	}
+}
+
+// BenchmarkVerifyWrong: a wrong code against a live one (one round trip, one script).
+func BenchmarkVerify(b *testing.B) {
+	e := newEnv(b, func(c *ginsms.Config) { c.SMS.MaxVerifyAttempts = 1 << 30 })
+	e.rdb.Set(context.Background(), e.prefix+"sms_"+testPhone, "654321", time.Hour)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := e.service.Verify(ctx, testPhone, "123456"); err != ginsms.ErrCodeWrong {
+			b.Fatal(err)
+		}
+	}
+}
