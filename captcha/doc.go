@@ -1,0 +1,37 @@
+// Package captcha serves the image captchas of ginsms, and their audio version, and
+// keeps their answers in Redis for the send flow to consume.
+//
+// The flow:
+//
+//  1. The client picks a random UUID and loads GET /image_codes/<uuid> (Handler.Image).
+//     Store.New draws Config.Length digits from a cryptographic source and stores them,
+//     as ASCII digits, at img_<uuid> (Config.Key) with Config.TTL (300 s); the client
+//     gets a PNG of them. Loading the image again replaces the answer.
+//  2. A client that cannot read it loads GET /image_codes/<uuid>/audio?lang=en
+//     (Handler.Audio): the same answer, spoken. It does not change or consume the answer.
+//  3. The send flow (middleware.CaptchaGuard, with Store as its CaptchaVerifier) consumes
+//     the captcha atomically with GETDEL, whatever the outcome: a captcha serves a single
+//     attempt, even under concurrent requests, and cannot be guessed twice. The answer is
+//     compared ignoring case and surrounding blanks, in constant time.
+//
+// An invalid uuid is refused (4005) before Redis is touched, so bad input never creates a
+// key. Neither the answer nor the image is ever logged.
+//
+// Per-IP quota: with Config.HourlyLimitPerIP (300 by default) each captcha also
+// increments the counter img_ip_<address> (the Key template with "ip_" before the %s),
+// which expires 3600 s after the address's first captcha of the window. Past the limit
+// the image route answers 4004 with Retry-After and stores nothing. Counting and storing
+// are one Lua script, one round trip; on Redis Cluster and Ring, where the two keys live
+// on different nodes, they are two single-key steps. Addresses come from
+// middleware.ClientIP, which trusts forwarding headers only from the engine's trusted
+// proxies.
+//
+// Redis keys (defaults):
+//
+//	img_<uuid>       answer, ASCII digits       TTL captcha.ttl (300 s)
+//	img_ip_<address> captchas this hour, int    TTL 3600 s from the first one
+//
+// Images are drawn by github.com/dchest/captcha and encoded with a pooled PNG encoder,
+// about twice as fast as dchest's own WriteTo and with a twentieth of its allocation
+// (see BenchmarkRender). GETDEL needs Redis 6.2 or later.
+package captcha
