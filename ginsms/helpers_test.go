@@ -87,13 +87,20 @@ func newEnv(t testing.TB, mutate func(*ginsms.Config), opts ...ginsms.Option) *e
 
 func newEnvWith(t testing.TB, rdb *redis.Client, prefix string, mutate func(*ginsms.Config), opts ...ginsms.Option) *env {
 	t.Helper()
+	return newEnvServing(t, rdb, rdb, prefix, mutate, opts...)
+}
+
+// newEnvServing mounts ginsms on serving (such as an autopipeliner), and checks keys
+// through rdb.
+func newEnvServing(t testing.TB, rdb *redis.Client, serving redis.UniversalClient, prefix string, mutate func(*ginsms.Config), opts ...ginsms.Option) *env {
+	t.Helper()
 	cfg := testConfig(prefix)
 	if mutate != nil {
 		mutate(&cfg)
 	}
 	e := &env{t: t, router: gin.New(), rdb: rdb, prefix: prefix, sender: &recordingSender{}, cfg: cfg}
 	opts = append([]ginsms.Option{ginsms.WithSender(e.sender)}, opts...)
-	svc, err := ginsms.Register(e.router, rdb, cfg, opts...)
+	svc, err := ginsms.Register(e.router, serving, cfg, opts...)
 	if err != nil {
 		t.Fatalf("Register: %v", err)
 	}

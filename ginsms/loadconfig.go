@@ -78,7 +78,10 @@ func setDefaults(v *viper.Viper, prefix string, m map[string]any) {
 }
 
 // NewRedisClient returns a client for cfg: a Cluster client for several addrs, a Sentinel
-// failover client with master_name, otherwise a single-node client for addr.
+// failover client with master_name, otherwise a single-node client for addr. Retries are
+// off: a command that failed on the network may have run, and replaying a script that
+// counts a quota or stores a code would count or refuse twice; the request answers 5002
+// instead and the user tries again.
 func NewRedisClient(cfg RedisConfig) redis.UniversalClient {
 	addrs := cfg.Addrs
 	if len(addrs) == 0 && cfg.Addr != "" {
@@ -90,5 +93,6 @@ func NewRedisClient(cfg RedisConfig) redis.UniversalClient {
 		Username:   cfg.Username,
 		Password:   cfg.Password,
 		DB:         cfg.DB,
+		MaxRetries: -1,
 	})
 }

@@ -165,6 +165,9 @@ type timeoutSender struct {
 }
 
 func (t timeoutSender) Send(ctx context.Context, phone, code string) error {
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= t.timeout {
+		return t.s.Send(ctx, phone, code) // already bounded (Service sets it): no second timer
+	}
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	return t.s.Send(ctx, phone, code)
