@@ -7,31 +7,36 @@ SHELL := /bin/bash
 GO        ?= go
 FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
-REDIS_RUN := $(CURDIR)/.redis-test
 
 .PHONY: run test bench lint fmt
 
 run:
 	@$(GO) run ./example
 
-# Starts redis-server on the first free port from a random start, runs the suite with the
-# race detector (and each fuzz target briefly), then stops the server whatever happened.
+# start_redis starts a throwaway redis-server on the first free loopback port from a random
+# start, stops it when the recipe ends (whatever happened), and exports its address as
+# GINSMS_TEST_REDIS_ADDR for the tests and benchmarks.
+define start_redis
+command -v redis-server >/dev/null || { echo "redis-server is missing: install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)" >&2; exit 1; }
+run_dir=$$(mktemp -d "$${TMPDIR:-/tmp}/ginsms-redis.XXXXXX")
+trap 'kill $$(cat "$$run_dir/redis.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$$run_dir"' EXIT
+port=""; base=$$((20000 + RANDOM % 20000))
+for p in $$(seq $$base $$((base + 50))); do
+  (exec 3<>/dev/tcp/127.0.0.1/$$p) 2>/dev/null && continue
+  if redis-server --port $$p --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+      --pidfile "$$run_dir/redis.pid" --logfile "$$run_dir/redis.log" --dir "$$run_dir"; then
+    for _ in $$(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$$p) 2>/dev/null && { port=$$p; break; }; sleep 0.1; done
+    [ -n "$$port" ] && break
+  fi
+done
+[ -n "$$port" ] || { echo "could not start redis-server" >&2; cat "$$run_dir/redis.log" >&2; exit 1; }
+echo "redis-server on 127.0.0.1:$$port"
+export GINSMS_TEST_REDIS_ADDR=127.0.0.1:$$port
+endef
+
+# The whole suite with the race detector, then each fuzz target briefly.
 test:
-	@command -v redis-server >/dev/null || { echo "redis-server is missing: install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)" >&2; exit 1; }
-	mkdir -p "$(REDIS_RUN)"
-	port=""; base=$$((20000 + RANDOM % 20000))
-	for p in $$(seq $$base $$((base + 50))); do
-	  (exec 3<>/dev/tcp/127.0.0.1/$$p) 2>/dev/null && continue
-	  if redis-server --port $$p --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
-	      --pidfile "$(REDIS_RUN)/redis.pid" --logfile "$(REDIS_RUN)/redis.log" --dir "$(REDIS_RUN)"; then
-	    for _ in $$(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$$p) 2>/dev/null && { port=$$p; break; }; sleep 0.1; done
-	    [ -n "$$port" ] && break
-	  fi
-	done
-	[ -n "$$port" ] || { echo "could not start redis-server (see $(REDIS_RUN)/redis.log)" >&2; exit 1; }
-	trap 'kill $$(cat "$(REDIS_RUN)/redis.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$(REDIS_RUN)"' EXIT
-	echo "redis-server on 127.0.0.1:$$port"
-	export GINSMS_TEST_REDIS_ADDR=127.0.0.1:$$port
+	@$(start_redis)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	for target in $$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include='*_test.go' . | sed 's/^func //' | sort -u); do
@@ -40,8 +45,18 @@ test:
 	  $(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) "$$pkg"
 	done
 
+# Go benchmarks (send, verify and the captcha renderer beside dchest's WriteTo) on a
+# throwaway redis-server, then the load comparison with the original service when
+# ../shared/bench and its Debian packages are there (see docs/performance.md).
+COMPARE ?= ../shared/bench/compare.sh
 bench:
-	@$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+	@$(start_redis)
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./ginsms ./captcha
+	if [ ! -f "$(COMPARE)" ]; then echo "no $(COMPARE): load comparison skipped"; exit 0; fi
+	for tool in redis-server redis-cli wrk gunicorn curl; do
+	  command -v $$tool >/dev/null || { echo "load comparison skipped: $$tool missing (apt-get install -y redis-server redis-tools wrk gunicorn python3-django python3-django-redis curl)"; exit 0; }
+	done
+	bash "$(COMPARE)" "$(CURDIR)"
 
 lint:
 	@$(GO) vet ./...
