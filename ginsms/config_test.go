@@ -127,3 +127,21 @@ func TestLoadConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadConfigSenderFromEnv(t *testing.T) {
+	t.Setenv("GINSMS_SENDER_KIND", "twilio")
+	t.Setenv("GINSMS_SENDER_TWILIO_ACCOUNT_SID", "AC"+strings.Repeat("0", 32))
+	t.Setenv("GINSMS_SENDER_TWILIO_AUTH_TOKEN", "token-from-env")
+	t.Setenv("GINSMS_SENDER_TWILIO_FROM", "+15005550006")
+	cfg, err := ginsms.LoadConfig("../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Sender.Kind != "twilio" || cfg.Sender.Twilio.AuthToken != "token-from-env" || cfg.Sender.Twilio.From != "+15005550006" {
+		t.Fatalf("sender from env = %+v", cfg.Sender)
+	}
+	t.Setenv("GINSMS_SENDER_TWILIO_FROM", "")
+	if _, err := ginsms.LoadConfig("../config.yaml"); err == nil || !strings.Contains(err.Error(), "sender.twilio") {
+		t.Fatalf("twilio without a sender number: %v, want an error naming sender.twilio", err)
+	}
+}

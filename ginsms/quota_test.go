@@ -32,7 +32,15 @@ func retryAfter(t *testing.T, a answer) int {
 	return n
 }
 
-func TestQuotas(t *testing.T) {
+// scriptModes runs a test on the single-node scripts and on the per-slot (Cluster) path.
+func scriptModes(t *testing.T, f func(t *testing.T, opts ...ginsms.Option)) {
+	t.Run("single", func(t *testing.T) { f(t) })
+	t.Run("per-slot", func(t *testing.T) { f(t, ginsms.WithSplitScripts()) })
+}
+
+func TestQuotas(t *testing.T) { scriptModes(t, testQuotas) }
+
+func testQuotas(t *testing.T, opts ...ginsms.Option) {
 	tests := []struct {
 		name   string
 		mutate func(*ginsms.Config)
@@ -77,7 +85,7 @@ func TestQuotas(t *testing.T) {
 			e := newEnv(t, func(c *ginsms.Config) {
 				c.SMS.DailyLimitPerPhone, c.SMS.HourlyLimitPerIP = 0, 0
 				tt.mutate(c)
-			})
+			}, opts...)
 			for i := 0; i < tt.allowed; i++ {
 				if got := e.sendFrom(tt.phone(i), tt.remote(i), i); got.Code != 200 {
 					t.Fatalf("send %d = %+v, want 200", i+1, got)
@@ -110,7 +118,9 @@ func TestQuotas(t *testing.T) {
 
 // Concurrent requests never exceed a quota: each is counted in the same atomic step
 // that stores the code.
-func TestConcurrentQuota(t *testing.T) {
+func TestConcurrentQuota(t *testing.T) { scriptModes(t, testConcurrentQuota) }
+
+func testConcurrentQuota(t *testing.T, opts ...ginsms.Option) {
 	for _, tt := range []struct {
 		name   string
 		mutate func(*ginsms.Config)
@@ -121,7 +131,7 @@ func TestConcurrentQuota(t *testing.T) {
 			func(i int) string { return fmt.Sprintf("203.0.113.%d:1", i+1) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, tt.mutate)
+			e := newEnv(t, tt.mutate, opts...)
 			const n = 40
 			for i := 0; i < n; i++ {
 				e.seedCaptcha(uuidN(i), "1234")
@@ -150,14 +160,24 @@ func TestConcurrentQuota(t *testing.T) {
 }
 
 // raceHook fills the per-IP quota just before the store step, as a concurrent request on
-// another app server would, so that the phone's script succeeds and the reservation fails.
+// another app server would. On the per-slot path the phone's script then succeeds and the
+// reservation fails; on a single node the one script sees the full quota.
 type raceHook struct {
 	rdb *redis.Client
 	key string
 }
 
-func (h raceHook) DialHook(next redis.DialHook) redis.DialHook          { return next }
-func (h raceHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h raceHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h raceHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if args := cmd.Args(); strings.HasPrefix(cmd.Name(), "eval") && len(args) > 2 && fmt.Sprint(args[2]) == "6" {
+			h.rdb.Set(ctx, h.key, 1, time.Hour) // store_all.lua: the only script with 6 keys
+		}
+		return next(ctx, cmd)
+	}
+}
+
 func (h raceHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		if strings.HasPrefix(cmds[0].Name(), "eval") {
@@ -167,8 +187,10 @@ func (h raceHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 	}
 }
 
-func TestQuotaLostRaceGivesBack(t *testing.T) {
-	e := newEnv(t, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 1 })
+func TestQuotaLostRaceGivesBack(t *testing.T) { scriptModes(t, testQuotaLostRace) }
+
+func testQuotaLostRace(t *testing.T, opts ...ginsms.Option) {
+	e := newEnv(t, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 1 }, opts...)
 	other, _ := redistestClient(t)
 	e.rdb.AddHook(raceHook{rdb: other, key: e.prefix + "sms_ip:192.0.2.1"})
 	got := e.sendGET(testPhone, uuidN(1), "1234")

@@ -139,8 +139,10 @@ func TestWrongAnswerConsumesCaptcha(t *testing.T) {
 }
 
 // However many concurrent requests arrive for one phone, at most one SMS is sent.
-func TestConcurrentSendsOnePhone(t *testing.T) {
-	e := newEnv(t, nil)
+func TestConcurrentSendsOnePhone(t *testing.T) { scriptModes(t, testConcurrentSendsOnePhone) }
+
+func testConcurrentSendsOnePhone(t *testing.T, opts ...ginsms.Option) {
+	e := newEnv(t, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 }, opts...)
 	const n = 50
 	for i := 0; i < n; i++ {
 		e.seedCaptcha(uuidN(100+i), "1234")
@@ -193,8 +195,10 @@ func runConcurrently(n int, f func(i int) int) map[int]int {
 	return codes
 }
 
-func TestSenderFailureTakesSendBack(t *testing.T) {
-	e := newEnv(t, nil)
+func TestSenderFailureTakesSendBack(t *testing.T) { scriptModes(t, testSenderFailure) }
+
+func testSenderFailure(t *testing.T, opts ...ginsms.Option) {
+	e := newEnv(t, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 }, opts...)
 	e.sender.fail = errors.New("provider down")
 	e.seedCaptcha(uuidN(1), "1234")
 	if got := e.sendGET(testPhone, uuidN(1), "1234"); got.Code != 5001 || got.Status != http.StatusBadGateway {
@@ -252,7 +256,9 @@ func TestRedisDown(t *testing.T) {
 }
 
 // A success costs 3 round trips (flag and quotas, captcha, store); a rate-limited one 1.
-func TestRoundTrips(t *testing.T) {
+func TestRoundTrips(t *testing.T) { scriptModes(t, testRoundTrips) }
+
+func testRoundTrips(t *testing.T, opts ...ginsms.Option) {
 	for _, quotasOn := range []bool{false, true} {
 		e := newEnv(t, func(c *ginsms.Config) {
 			if !quotasOn {
@@ -260,7 +266,7 @@ func TestRoundTrips(t *testing.T) {
 			} else {
 				c.SMS.DailyLimitTotal = 1000
 			}
-		})
+		}, opts...)
 		counter := &redistest.CommandCounter{}
 		e.rdb.AddHook(counter)
 		e.seedCaptcha(uuidN(1), "1234")

@@ -26,6 +26,8 @@ type Service struct {
 	inputs    *middleware.Inputs
 	responder *middleware.Responder
 	onError   middleware.ErrorHandler
+
+	forceSplit bool // tests: the per-slot script path on a single node
 }
 
 // Option changes how New builds a Service.
@@ -62,6 +64,7 @@ func New(rdb redis.UniversalClient, cfg Config, opts ...Option) (*Service, error
 	if s.store, err = newCodeStore(rdb, cfg.SMS); err != nil {
 		return nil, err
 	}
+	s.store.split = s.store.split || s.forceSplit
 	if s.captchas, err = captcha.NewStore(rdb, cfg.Captcha); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}

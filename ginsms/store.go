@@ -12,8 +12,11 @@ import (
 	"github.com/ginsms/ginsms/internal/keys"
 )
 
-// Redis scripts, loaded once per server by EVALSHA (EVAL when a server lacks them).
-// Each touches the keys of one cluster slot only.
+// Redis scripts, run by EVALSHA (EVAL when a server lacks them). On a single node (or a
+// Sentinel-managed primary) one script sees all of a send's keys: send_wait, store_all and
+// unstore_all. A Cluster or Ring client spreads the keys over servers, so there each
+// script touches one slot (store_code and unstore_code for the phone, reserve and release
+// for each counter) and the scripts of one step are pipelined.
 var (
 	//go:embed lua/store_code.lua
 	storeCodeSrc string
@@ -25,12 +28,21 @@ var (
 	releaseSrc string
 	//go:embed lua/verify_code.lua
 	verifyCodeSrc string
+	//go:embed lua/send_wait.lua
+	sendWaitSrc string
+	//go:embed lua/store_all.lua
+	storeAllSrc string
+	//go:embed lua/unstore_all.lua
+	unstoreAllSrc string
 
 	storeCodeScript   = redis.NewScript(storeCodeSrc)
 	unstoreCodeScript = redis.NewScript(unstoreCodeSrc)
 	reserveScript     = redis.NewScript(reserveSrc)
 	releaseScript     = redis.NewScript(releaseSrc)
 	verifyCodeScript  = redis.NewScript(verifyCodeSrc)
+	sendWaitScript    = redis.NewScript(sendWaitSrc)
+	storeAllScript    = redis.NewScript(storeAllSrc)
+	unstoreAllScript  = redis.NewScript(unstoreAllSrc)
 )
 
 // Quota windows. Each counter starts its window at its first count and expires with it.
@@ -85,6 +97,7 @@ type quotas struct {
 // codeStore is the Redis side of the send and verify flows.
 type codeStore struct {
 	rdb         redis.UniversalClient
+	split       bool // keys live on several servers (Cluster, Ring): one script per slot
 	keys        smsKeys
 	quotas      quotas
 	codeTTL     time.Duration
@@ -97,8 +110,14 @@ func newCodeStore(rdb redis.UniversalClient, s SMSConfig) (*codeStore, error) {
 	if err != nil {
 		return nil, err
 	}
+	split := false
+	switch rdb.(type) {
+	case *redis.ClusterClient, *redis.Ring:
+		split = true
+	}
 	return &codeStore{
 		rdb:         rdb,
+		split:       split,
 		keys:        k,
 		quotas:      quotas{perPhone: s.DailyLimitPerPhone, perIP: s.HourlyLimitPerIP, total: s.DailyLimitTotal},
 		codeTTL:     s.CodeTTL,
@@ -120,6 +139,18 @@ func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.
 			return 0, storageError("read send flag", err)
 		}
 		return flagWait(ttl, s.interval), nil
+	}
+	if !s.split {
+		cmd := sendWaitScript.Run(ctx, s.rdb, s.quotaKeys(phone, clientIP, s.keys.flag.Key(phone)),
+			s.interval.Milliseconds(),
+			s.quotas.perPhone, phoneWindow.Milliseconds(),
+			s.quotas.perIP, ipWindow.Milliseconds(),
+			s.quotas.total, totalWindow.Milliseconds())
+		ms, err := cmd.Int64()
+		if err != nil {
+			return 0, storageError("read send flag and quotas", err)
+		}
+		return time.Duration(ms) * time.Millisecond, nil
 	}
 	pipe := s.rdb.Pipeline()
 	flag := pipe.PTTL(ctx, s.keys.flag.Key(phone))
@@ -156,6 +187,11 @@ func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.
 		wait = max(wait, w)
 	}
 	return wait, nil
+}
+
+// quotaKeys returns first followed by the phone's daily, the IP's and the total counter keys.
+func (s *codeStore) quotaKeys(phone, clientIP string, first ...string) []string {
+	return append(first, s.keys.daily.Key(phone), s.keys.ipKey(clientIP), s.keys.total)
 }
 
 // flagWait turns the flag's PTTL into a wait: -2 (absent) is none, -1 (set without expiry,
@@ -243,6 +279,21 @@ func verdict(cmd *redis.Cmd) (ok bool, wait time.Duration) {
 func (s *codeStore) store(ctx context.Context, phone, clientIP, code string) (reservation, time.Duration, error) {
 	r := reservation{phone: phone, clientIP: clientIP, code: code,
 		ip: s.quotas.perIP > 0, total: s.quotas.total > 0}
+	if !s.split {
+		cmd := storeAllScript.Run(ctx, s.rdb,
+			s.quotaKeys(phone, clientIP, s.keys.flag.Key(phone), s.keys.code.Key(phone), s.keys.tries.Key(phone)),
+			code, s.codeTTL.Milliseconds(), s.interval.Milliseconds(),
+			s.quotas.perPhone, phoneWindow.Milliseconds(),
+			s.quotas.perIP, ipWindow.Milliseconds(),
+			s.quotas.total, totalWindow.Milliseconds())
+		if err := cmdError(cmd); err != nil {
+			return r, 0, storageError("store code", err)
+		}
+		if ok, wait := verdict(cmd); !ok {
+			return r, max(wait, time.Millisecond), nil
+		}
+		return r, 0, nil
+	}
 	calls := make([]scriptCall, 1, 3)
 	calls[0] = scriptCall{storeCodeScript,
 		[]string{s.keys.flag.Key(phone), s.keys.code.Key(phone), s.keys.tries.Key(phone), s.keys.daily.Key(phone)},
@@ -297,15 +348,20 @@ func (s *codeStore) giveBack(ctx context.Context, r reservation, cmds []*redis.C
 // unstore takes back a send: the phone's flag and code (if still ours) and each counted
 // quota, in one round trip.
 func (s *codeStore) unstore(ctx context.Context, r reservation, phoneStored bool) error {
+	if !s.split {
+		cmd := unstoreAllScript.Run(ctx, s.rdb,
+			s.quotaKeys(r.phone, r.clientIP, s.keys.flag.Key(r.phone), s.keys.code.Key(r.phone)),
+			r.code, flagArg(s.quotas.perPhone > 0), flagArg(r.ip), flagArg(r.total))
+		if err := cmdError(cmd); err != nil {
+			return storageError("take back send", err)
+		}
+		return nil
+	}
 	calls := make([]scriptCall, 0, 3)
 	if phoneStored {
-		counted := "0"
-		if s.quotas.perPhone > 0 {
-			counted = "1"
-		}
 		calls = append(calls, scriptCall{unstoreCodeScript,
 			[]string{s.keys.flag.Key(r.phone), s.keys.code.Key(r.phone), s.keys.daily.Key(r.phone)},
-			[]any{r.code, counted}})
+			[]any{r.code, flagArg(s.quotas.perPhone > 0)}})
 	}
 	if r.ip {
 		calls = append(calls, scriptCall{releaseScript, []string{s.keys.ipKey(r.clientIP)}, nil})
@@ -337,4 +393,12 @@ func (s *codeStore) verify(ctx context.Context, phone, code string) error {
 		return ErrCodeWrong
 	}
 	return ErrCodeExpired
+}
+
+// flagArg is a script's "1" / "0" argument.
+func flagArg(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
