@@ -12,11 +12,12 @@ import (
 	"github.com/ginsms/ginsms/internal/keys"
 )
 
-// Redis scripts, run by EVALSHA (EVAL when a server lacks them). On a single node (or a
-// Sentinel-managed primary) one script sees all of a send's keys: send_wait, store_all and
-// unstore_all. A Cluster or Ring client spreads the keys over servers, so there each
-// script touches one slot (store_code and unstore_code for the phone, reserve and release
-// for each counter) and the scripts of one step are pipelined.
+// Redis scripts, run by EVALSHA (EVAL when a server lacks them). With every quota off, a
+// send touches only the phone's keys: store_code and unstore_code. With quotas on a single
+// node (or a Sentinel-managed primary), one script sees all of a send's keys: send_wait,
+// store_all and unstore_all. A Cluster or Ring client spreads the keys over servers, so
+// there each script touches one slot (store_code and unstore_code for the phone, reserve
+// and release for each counter) and the scripts of one step are pipelined.
 var (
 	//go:embed lua/store_code.lua
 	storeCodeSrc string
@@ -279,7 +280,7 @@ func verdict(cmd *redis.Cmd) (ok bool, wait time.Duration) {
 func (s *codeStore) store(ctx context.Context, phone, clientIP, code string) (reservation, time.Duration, error) {
 	r := reservation{phone: phone, clientIP: clientIP, code: code,
 		ip: s.quotas.perIP > 0, total: s.quotas.total > 0}
-	if !s.split {
+	if !s.split && s.quotas != (quotas{}) {
 		cmd := storeAllScript.Run(ctx, s.rdb,
 			s.quotaKeys(phone, clientIP, s.keys.flag.Key(phone), s.keys.code.Key(phone), s.keys.tries.Key(phone)),
 			code, s.codeTTL.Milliseconds(), s.interval.Milliseconds(),
@@ -348,7 +349,7 @@ func (s *codeStore) giveBack(ctx context.Context, r reservation, cmds []*redis.C
 // unstore takes back a send: the phone's flag and code (if still ours) and each counted
 // quota, in one round trip.
 func (s *codeStore) unstore(ctx context.Context, r reservation, phoneStored bool) error {
-	if !s.split {
+	if !s.split && s.quotas != (quotas{}) {
 		cmd := unstoreAllScript.Run(ctx, s.rdb,
 			s.quotaKeys(r.phone, r.clientIP, s.keys.flag.Key(r.phone), s.keys.code.Key(r.phone)),
 			r.code, flagArg(s.quotas.perPhone > 0), flagArg(r.ip), flagArg(r.total))
