@@ -1,9 +1,7 @@
 package ginsms
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"reflect"
 	"strings"
 
@@ -34,9 +32,6 @@ func LoadConfig(path string) (Config, error) {
 		v.SetConfigFile(path)
 		v.SetConfigType("yaml")
 		if err := v.ReadInConfig(); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return Config{}, fmt.Errorf("ginsms: config file %s: %w", path, err)
-			}
 			return Config{}, fmt.Errorf("ginsms: config file %s: %w", path, err)
 		}
 	}

@@ -55,11 +55,10 @@ func reached(c *gin.Context) { c.String(http.StatusOK, "reached") }
 
 // fakeLimiter answers a fixed wait and records what it was asked.
 type fakeLimiter struct {
-	wait         time.Duration
-	err          error
-	phone, ip    string
-	calls        int
-	captchaTaken *bool
+	wait      time.Duration
+	err       error
+	phone, ip string
+	calls     int
 }
 
 func (f *fakeLimiter) SendWait(_ context.Context, phone, ip string) (time.Duration, error) {
