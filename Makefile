@@ -60,6 +60,7 @@ bench:
 
 lint:
 	@$(GO) vet ./...
+	if command -v staticcheck >/dev/null; then staticcheck ./...; fi
 	out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); [ -z "$$out" ] || { echo "gofmt would change:"; echo "$$out"; exit 1; }
 
 fmt:
