@@ -193,5 +193,3 @@ func uuidN(i int) string {
 	}
 	return string(s)
 }
-
-func redistestClient(t testing.TB) (*redis.Client, string) { return redistest.Client(t) }

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ginsms/ginsms/ginsms"
+	"github.com/ginsms/ginsms/internal/redistest"
 )
 
 func phoneN(i int) string { return fmt.Sprintf("139%08d", i) }
@@ -191,7 +192,7 @@ func TestQuotaLostRaceGivesBack(t *testing.T) { scriptModes(t, testQuotaLostRace
 
 func testQuotaLostRace(t *testing.T, opts ...ginsms.Option) {
 	e := newEnv(t, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 1 }, opts...)
-	other, _ := redistestClient(t)
+	other, _ := redistest.Client(t)
 	e.rdb.AddHook(raceHook{rdb: other, key: e.prefix + "sms_ip:192.0.2.1"})
 	got := e.sendGET(testPhone, uuidN(1), "1234")
 	if got.Code != 4002 {

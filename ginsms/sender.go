@@ -101,7 +101,7 @@ func (c SenderConfig) Validate() error {
 	case SenderKindLog:
 		return nil
 	case SenderKindWebhook:
-		return c.Webhook.withDefaults().validate()
+		return c.Webhook.validate()
 	case SenderKindTwilio:
 		return c.Twilio.withDefaults().validate()
 	case SenderKindAliyun:
@@ -132,19 +132,13 @@ func NewSender(cfg SenderConfig, logger *slog.Logger) (Sender, error) {
 	case SenderKindLog:
 		s = NewLogSender(logger)
 	case SenderKindWebhook:
-		if cfg.Webhook.HTTPClient == nil {
-			cfg.Webhook.HTTPClient = newSenderHTTPClient(cfg.Timeout)
-		}
+		cfg.Webhook.HTTPClient = senderClient(cfg.Webhook.HTTPClient, cfg.Timeout)
 		s, err = NewWebhookSender(cfg.Webhook)
 	case SenderKindTwilio:
-		if cfg.Twilio.HTTPClient == nil {
-			cfg.Twilio.HTTPClient = newSenderHTTPClient(cfg.Timeout)
-		}
+		cfg.Twilio.HTTPClient = senderClient(cfg.Twilio.HTTPClient, cfg.Timeout)
 		s, err = NewTwilioSender(cfg.Twilio)
 	case SenderKindAliyun:
-		if cfg.Aliyun.HTTPClient == nil {
-			cfg.Aliyun.HTTPClient = newSenderHTTPClient(cfg.Timeout)
-		}
+		cfg.Aliyun.HTTPClient = senderClient(cfg.Aliyun.HTTPClient, cfg.Timeout)
 		s, err = NewAliyunSender(cfg.Aliyun)
 	}
 	if err != nil {
@@ -212,6 +206,14 @@ func newSenderHTTPClient(timeout time.Duration) *http.Client {
 			return http.ErrUseLastResponse
 		},
 	}
+}
+
+// senderClient is client, or when nil a new one from newSenderHTTPClient.
+func senderClient(client *http.Client, timeout time.Duration) *http.Client {
+	if client != nil {
+		return client
+	}
+	return newSenderHTTPClient(timeout)
 }
 
 // senderUserAgent is sent by every provider sender.

@@ -96,10 +96,7 @@ func NewAliyunSender(cfg AliyunConfig) (Sender, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = newSenderHTTPClient(DefaultSenderTimeout)
-	}
+	client := senderClient(cfg.HTTPClient, DefaultSenderTimeout)
 	return &aliyunSender{cfg: cfg, client: client, now: time.Now, nonce: rand.Text}, nil
 }
 

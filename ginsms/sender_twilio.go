@@ -108,10 +108,7 @@ func NewTwilioSender(cfg TwilioConfig) (Sender, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = newSenderHTTPClient(DefaultSenderTimeout)
-	}
+	client := senderClient(cfg.HTTPClient, DefaultSenderTimeout)
 	endpoint := strings.TrimRight(cfg.BaseURL, "/") + "/2010-04-01/Accounts/" + url.PathEscape(cfg.AccountSID) + "/Messages.json"
 	return &twilioSender{cfg: cfg, endpoint: endpoint, client: client}, nil
 }

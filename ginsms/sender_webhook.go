@@ -54,8 +54,6 @@ type WebhookConfig struct {
 	HTTPClient *http.Client `mapstructure:"-"`
 }
 
-func (c WebhookConfig) withDefaults() WebhookConfig { return c }
-
 func (c WebhookConfig) validate() error {
 	switch {
 	case c.URL == "":
@@ -71,14 +69,10 @@ func (c WebhookConfig) validate() error {
 // NewWebhookSender validates cfg and returns a sender that POSTs each code, signed, to
 // cfg.URL (see WebhookConfig).
 func NewWebhookSender(cfg WebhookConfig) (Sender, error) {
-	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = newSenderHTTPClient(DefaultSenderTimeout)
-	}
+	client := senderClient(cfg.HTTPClient, DefaultSenderTimeout)
 	return &webhookSender{cfg: cfg, secret: []byte(cfg.Secret), client: client, now: time.Now, id: rand.Text}, nil
 }
 

@@ -151,7 +151,10 @@ func (s *Service) send(c *gin.Context) {
 		s.onError(c, s.responder, err)
 		return
 	}
-	ip := middleware.ClientIP(c)
+	var ip string // RateLimit derived it too, but only the per-IP quota needs it here
+	if s.store.quotas.perIP > 0 {
+		ip = middleware.ClientIP(c)
+	}
 	r, wait, err := s.store.store(ctx, input.Phone, ip, code)
 	switch {
 	case err != nil:
