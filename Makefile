@@ -1,5 +1,6 @@
 # ginsms: `make run` serves the example (embedded Redis unless redis.addr is set),
-# `make test` runs the whole suite against a throwaway redis-server on a free loopback port.
+# `make test` runs the whole suite against throwaway Redis servers (a single server, a Cluster
+# and a Sentinel set) on free loopback ports.
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -eu -o pipefail -c
@@ -15,25 +16,21 @@ BENCHTIME ?= 1s
 run:
 	@$(GO) run ./example
 
-# start_redis starts a throwaway redis-server on the first free loopback port from a random
-# start, stops it when the recipe ends (whatever happened), and exports its address as
-# GINSMS_TEST_REDIS_ADDR for the tests and benchmarks.
+# start_redis starts, with internal/redistest/servers.sh, a throwaway redis-server, a Redis
+# Cluster (3 masters, 3 replicas) and a Sentinel set (primary, replica, 3 sentinels), all on
+# free loopback ports under a fresh temp dir, stops them all when the recipe ends (whatever
+# happened: a failing test, an interrupted make), and exports for the tests and benchmarks
+# GINSMS_TEST_REDIS_ADDR, GINSMS_TEST_CLUSTER_ADDRS, GINSMS_TEST_SENTINEL_ADDRS,
+# GINSMS_TEST_SENTINEL_MASTER and GINSMS_TEST_SERVERS_DIR (see internal/redistest).
 define start_redis
-command -v redis-server >/dev/null || { echo "redis-server is missing: install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)" >&2; exit 1; }
+command -v redis-server >/dev/null || { echo "redis-server is missing: install it (Debian/Ubuntu: apt-get install -y redis-server redis-tools; macOS: brew install redis)" >&2; exit 1; }
+command -v redis-cli >/dev/null || { echo "redis-cli is missing: install it (Debian/Ubuntu: apt-get install -y redis-tools; macOS: brew install redis)" >&2; exit 1; }
+servers_sh="$(CURDIR)/internal/redistest/servers.sh"
 run_dir=$$(mktemp -d "$${TMPDIR:-/tmp}/ginsms-redis.XXXXXX")
-trap 'kill $$(cat "$$run_dir/redis.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$$run_dir"' EXIT
-port=""; base=$$((20000 + RANDOM % 20000))
-for p in $$(seq $$base $$((base + 50))); do
-  (exec 3<>/dev/tcp/127.0.0.1/$$p) 2>/dev/null && continue
-  if redis-server --port $$p --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
-      --pidfile "$$run_dir/redis.pid" --logfile "$$run_dir/redis.log" --dir "$$run_dir"; then
-    for _ in $$(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$$p) 2>/dev/null && { port=$$p; break; }; sleep 0.1; done
-    [ -n "$$port" ] && break
-  fi
-done
-[ -n "$$port" ] || { echo "could not start redis-server" >&2; cat "$$run_dir/redis.log" >&2; exit 1; }
-echo "redis-server on 127.0.0.1:$$port"
-export GINSMS_TEST_REDIS_ADDR=127.0.0.1:$$port
+trap 'bash "$$servers_sh" stop "$$run_dir"; rm -rf "$$run_dir"' EXIT
+servers=$$(bash "$$servers_sh" start "$$run_dir")
+eval "$$servers"
+echo "redis-server on $$GINSMS_TEST_REDIS_ADDR; cluster on $$GINSMS_TEST_CLUSTER_ADDRS; sentinels ($$GINSMS_TEST_SENTINEL_MASTER) on $$GINSMS_TEST_SENTINEL_ADDRS"
 endef
 
 # The whole suite with the race detector, then each fuzz target briefly.
