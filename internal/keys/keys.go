@@ -57,3 +57,41 @@ func (t Template) With(extra string) Template {
 func (t Template) String() string {
 	return t.prefix + "%s" + t.suffix
 }
+
+// SameSlot reports whether t and u put the keys of any one id in the same Redis Cluster
+// slot, for ids that contain neither "{" nor "}" (input validation guarantees it). Cluster
+// hashes only a key's hash tag, the text between its first "{" and the first "}" after it
+// when that text is not empty, and otherwise the whole key; so two templates share a slot
+// for every id exactly when both have a hash tag built the same way around the id, such as
+// "sms_{%s}" and "is_send_{%s}", or the same constant tag.
+func SameSlot(t, u Template) bool {
+	a, ok := t.hashTag()
+	b, ok2 := u.hashTag()
+	return ok && ok2 && a == b
+}
+
+// hashTag describes what Cluster hashes in the keys of t: a constant tag, or the id with
+// fixed text around it. ok is false when the whole key is hashed, which then depends on
+// the template's own text.
+func (t Template) hashTag() (tag string, ok bool) {
+	if i := strings.IndexByte(t.prefix, '{'); i >= 0 {
+		open := t.prefix[i+1:]
+		if j := strings.IndexByte(open, '}'); j >= 0 {
+			if j == 0 {
+				return "", false // "{}": Cluster hashes the whole key
+			}
+			return "const:" + open[:j], true
+		}
+		j := strings.IndexByte(t.suffix, '}')
+		if j < 0 {
+			return "", false
+		}
+		return "id:" + open + "\x00" + t.suffix[:j], true // the tag holds the (non-empty) id
+	}
+	if i := strings.IndexByte(t.suffix, '{'); i >= 0 {
+		if j := strings.IndexByte(t.suffix[i+1:], '}'); j > 0 {
+			return "const:" + t.suffix[i+1:i+1+j], true
+		}
+	}
+	return "", false
+}

@@ -47,3 +47,31 @@ func TestWithKeepsHashTag(t *testing.T) {
 		t.Fatalf("Key = %q, want %q", got, want)
 	}
 }
+
+func TestSameSlot(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"sms_%s", "is_send_%s", false}, // the defaults: each key hashed whole
+		{"sms_{%s}", "is_send_{%s}", true},
+		{"{%s}:sms", "{%s}:is_send", true},
+		{"sms_{%s}", "is_send_{x%s}", false},       // different tags around the id
+		{"{app}:sms_%s", "{app}:is_send_%s", true}, // one constant tag: one slot for everything
+		{"{app}:sms_%s", "{other}:is_send_%s", false},
+		{"sms_%s{app}", "is_send_%s{app}", true},
+		{"sms_{}%s", "is_send_{}%s", false}, // an empty tag does not count
+		{"sms_{%s", "is_send_{%s", false},   // never closed
+		{"sms_{%s}", "sms_{%s}", true},
+	}
+	for _, tt := range tests {
+		got := keys.SameSlot(keys.MustParse(tt.a), keys.MustParse(tt.b))
+		if got != tt.want {
+			t.Errorf("SameSlot(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		// With keeps the slot of its parent.
+		if tt.want && !keys.SameSlot(keys.MustParse(tt.a).With(":tries"), keys.MustParse(tt.b)) {
+			t.Errorf("SameSlot(%q + :tries, %q) = false", tt.a, tt.b)
+		}
+	}
+}

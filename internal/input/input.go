@@ -1,0 +1,272 @@
+// Package input reads the fields of a ginsms request (phone, uuid, imgcode, sms_code) from
+// the path, the body or the query string, and validates them before any of them reaches a
+// Redis key.
+//
+// A body is read without being consumed: what was read is put back in front of the rest,
+// so the application's own handler after a ginsms middleware reads the body whole,
+// whatever its size or type. Only the first 64 KiB are searched for the fields, and only
+// form, multipart and JSON bodies.
+package input
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ginsms/ginsms/internal/contract"
+)
+
+// DefaultPhonePattern accepts a mainland China mobile number, as the original service did.
+const DefaultPhonePattern = `^1[3-9]\d{9}$`
+
+// Bounds applied before any pattern is tried, so an oversized input is rejected cheaply.
+const (
+	maxPhoneLen     = 32
+	maxImageCodeLen = 32
+	maxSMSCodeLen   = 32
+	uuidLen         = 36
+)
+
+// Fields names the request fields; an empty name means the default.
+type Fields struct {
+	Phone     string // default "phone"
+	UUID      string // default "uuid"
+	ImageCode string // default "imgcode"
+	SMSCode   string // default "sms_code"
+}
+
+// Config configures a Parser.
+type Config struct {
+	PhonePattern string // default DefaultPhonePattern
+	CodeLength   int    // digits of an SMS code, 4 to 10; default 6
+	Fields       Fields
+}
+
+// Parser reads and validates the inputs of a request. It is safe for concurrent use.
+type Parser struct {
+	phone      *regexp.Regexp
+	codeLength int
+	names      Fields
+}
+
+// New compiles cfg.
+func New(cfg Config) (*Parser, error) {
+	if cfg.PhonePattern == "" {
+		cfg.PhonePattern = DefaultPhonePattern
+	}
+	re, err := regexp.Compile(cfg.PhonePattern)
+	if err != nil {
+		return nil, fmt.Errorf("phone pattern: %w", err)
+	}
+	if cfg.CodeLength == 0 {
+		cfg.CodeLength = 6
+	}
+	if cfg.CodeLength < 4 || cfg.CodeLength > 10 {
+		return nil, fmt.Errorf("sms code length %d: must be 4 to 10", cfg.CodeLength)
+	}
+	n := &cfg.Fields
+	for _, f := range []struct {
+		name *string
+		def  string
+	}{{&n.Phone, "phone"}, {&n.UUID, "uuid"}, {&n.ImageCode, "imgcode"}, {&n.SMSCode, "sms_code"}} {
+		if *f.name == "" {
+			*f.name = f.def
+		}
+	}
+	return &Parser{phone: re, codeLength: cfg.CodeLength, names: cfg.Fields}, nil
+}
+
+// Send is the validated input of a send request.
+type Send struct {
+	Phone     string // matches the phone pattern, exactly as sent
+	UUID      string // canonical, lower-case UUID
+	ImageCode string // what the user typed, surrounding blanks removed, at most 32 bytes
+}
+
+// ParseSend reads and validates phone, uuid and imgcode in the contract's order: 4001 if
+// any is missing or blank, then 4005 if any is malformed. The code is 0 when all are valid.
+func (p *Parser) ParseSend(c *gin.Context) (Send, contract.Code) {
+	phone, err1 := p.value(c, p.names.Phone)
+	uuid, err2 := p.value(c, p.names.UUID)
+	answer, err3 := p.value(c, p.names.ImageCode)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return Send{}, contract.CodeMalformedInput
+	}
+	answer = strings.TrimSpace(answer)
+	if blank(phone) || blank(strings.TrimSuffix(uuid, "/")) || answer == "" {
+		return Send{}, contract.CodeMissingInput
+	}
+	uuid, ok := UUID(uuid)
+	if !ok || !p.ValidPhone(phone) || len(answer) > maxImageCodeLen {
+		return Send{}, contract.CodeMalformedInput
+	}
+	return Send{Phone: phone, UUID: uuid, ImageCode: answer}, 0
+}
+
+// ParsePhone reads and validates the phone alone: 4001 missing or blank, 4005 malformed.
+func (p *Parser) ParsePhone(c *gin.Context) (string, contract.Code) {
+	phone, err := p.value(c, p.names.Phone)
+	switch {
+	case err != nil:
+		return "", contract.CodeMalformedInput
+	case blank(phone):
+		return "", contract.CodeMissingInput
+	case !p.ValidPhone(phone):
+		return "", contract.CodeMalformedInput
+	}
+	return phone, 0
+}
+
+// ParseCaptcha reads and validates uuid and imgcode: 4001 missing, 4005 malformed.
+func (p *Parser) ParseCaptcha(c *gin.Context) (uuid, answer string, code contract.Code) {
+	uuid, err1 := p.value(c, p.names.UUID)
+	answer, err2 := p.value(c, p.names.ImageCode)
+	if err1 != nil || err2 != nil {
+		return "", "", contract.CodeMalformedInput
+	}
+	answer = strings.TrimSpace(answer)
+	if blank(strings.TrimSuffix(uuid, "/")) || answer == "" {
+		return "", "", contract.CodeMissingInput
+	}
+	uuid, ok := UUID(uuid)
+	if !ok || len(answer) > maxImageCodeLen {
+		return "", "", contract.CodeMalformedInput
+	}
+	return uuid, answer, 0
+}
+
+// ParseVerify reads and validates phone and sms_code: 4001 if either is missing, then
+// 4005 if either is malformed (the code must be exactly CodeLength ASCII digits; blanks
+// around it are ignored, blanks around the phone are not).
+func (p *Parser) ParseVerify(c *gin.Context) (phone, smsCode string, code contract.Code) {
+	phone, err1 := p.value(c, p.names.Phone)
+	smsCode, err2 := p.value(c, p.names.SMSCode)
+	if err1 != nil || err2 != nil {
+		return "", "", contract.CodeMalformedInput
+	}
+	smsCode = strings.TrimSpace(smsCode)
+	if blank(phone) || smsCode == "" {
+		return "", "", contract.CodeMissingInput
+	}
+	if !p.ValidPhone(phone) || !p.ValidSMSCode(smsCode) {
+		return "", "", contract.CodeMalformedInput
+	}
+	return phone, smsCode, 0
+}
+
+// ValidPhone reports whether s is a phone of the configured pattern, taken exactly as
+// sent: nothing is trimmed, so a stray newline or a "+" that a form decoded as a space
+// makes it malformed rather than another number. Whatever the pattern, a phone is at most
+// 32 bytes of digits and "+-.()", so it can never change the meaning of a key (no hash
+// tag braces, no ":" of the derived keys, no glob or space).
+func (p *Parser) ValidPhone(s string) bool {
+	if s == "" || len(s) > maxPhoneLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case '0' <= ch && ch <= '9', ch == '+', ch == '-', ch == '.', ch == '(', ch == ')':
+		default:
+			return false
+		}
+	}
+	return p.phone.MatchString(s)
+}
+
+// ValidSMSCode reports whether s is an SMS code of the configured length (ASCII digits).
+func (p *Parser) ValidSMSCode(s string) bool {
+	if len(s) != p.codeLength || len(s) > maxSMSCodeLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// UUID returns the canonical lower-case form of a uuid field or path value: the
+// 8-4-4-4-12 hexadecimal form in either case, with at most one trailing "/" (the original
+// client sends one) and nothing else around it.
+func UUID(s string) (string, bool) {
+	s = strings.TrimSuffix(s, "/")
+	if len(s) != uuidLen {
+		return "", false
+	}
+	lower := true
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if ch != '-' {
+				return "", false
+			}
+			continue
+		}
+		switch {
+		case '0' <= ch && ch <= '9', 'a' <= ch && ch <= 'f':
+		case 'A' <= ch && ch <= 'F':
+			lower = false
+		default:
+			return "", false
+		}
+	}
+	if !lower {
+		s = strings.ToLower(s)
+	}
+	return s, true
+}
+
+// Network returns the client address that per-IP quotas count: an IPv4 address as it is,
+// an IPv6 address reduced to its /64 network (one subscriber usually holds a whole /64),
+// and "" for anything that is not an IP address, which then counts against no per-IP quota.
+func Network(ip string) string {
+	parsed := net.ParseIP(ip)
+	switch {
+	case parsed == nil:
+		return ""
+	case parsed.To4() != nil:
+		return parsed.To4().String()
+	}
+	return parsed.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
+// ClientNetwork is Network(c.ClientIP()); c.ClientIP() believes forwarding headers only
+// from the engine's trusted proxies.
+func ClientNetwork(c *gin.Context) string { return Network(c.ClientIP()) }
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// value looks name up in the path, then the body, then the query string.
+func (p *Parser) value(c *gin.Context, name string) (string, error) {
+	if v := c.Param(name); v != "" {
+		return v, nil
+	}
+	body, err := p.bodyFields(c)
+	if err != nil {
+		return "", err
+	}
+	if v, ok := body[name]; ok {
+		return v, nil
+	}
+	return c.Query(name), nil
+}
+
+const sendKey = "github.com/ginsms/ginsms/internal/input.Send"
+
+// Store keeps the validated send input in c for the next handlers (see From).
+func Store(c *gin.Context, s Send) { c.Set(sendKey, s) }
+
+// From returns the send input that a previous handler stored in c.
+func From(c *gin.Context) (Send, bool) {
+	v, ok := c.Get(sendKey)
+	if !ok {
+		return Send{}, false
+	}
+	s, ok := v.(Send)
+	return s, ok
+}
