@@ -18,7 +18,7 @@ func TestConfigValidate(t *testing.T) {
 		{name: "limit off", edit: func(c *captcha.Config) { c.HourlyLimitPerIP = 0 }},
 		{name: "hash tag", edit: func(c *captcha.Config) { c.Key = "img_{%s}" }},
 		{name: "bounds", edit: func(c *captcha.Config) {
-			c.Length, c.TTL, c.Width, c.Height = captcha.MaxLength, captcha.MinTTL, captcha.MinSize, captcha.MaxSize
+			c.Length, c.TTL, c.Width, c.Height = 10, time.Second, 40, 1000
 		}},
 		{name: "length 0", edit: func(c *captcha.Config) { c.Length = 0 }, err: "captcha.length: must be 1 to 10, got 0"},
 		{name: "length 11", edit: func(c *captcha.Config) { c.Length = 11 }, err: "captcha.length: must be 1 to 10, got 11"},

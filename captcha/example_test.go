@@ -37,11 +37,11 @@ func ExampleNewHandler() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	h, err := captcha.NewHandler(store, captcha.HandlerOptions{})
+	h, err := captcha.NewHandler(store, middleware.DefaultConfig())
 	if err != nil {
 		log.Fatal(err)
 	}
-	guard, err := middleware.CaptchaGuard(middleware.CaptchaGuardConfig{Verifier: store})
+	guard, err := middleware.CaptchaGuard(store, middleware.DefaultConfig())
 	if err != nil {
 		log.Fatal(err)
 	}

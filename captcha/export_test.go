@@ -2,8 +2,12 @@ package captcha
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/png"
+	"time"
+
+	"github.com/ginsms/ginsms/internal/input"
 )
 
 // Test hooks: the external tests (package captcha_test) reach unexported pieces here.
@@ -22,9 +26,12 @@ func PooledEncoder(level png.CompressionLevel) func(*image.Paletted) (*bytes.Buf
 // ReleaseBuffer hands a rendered buffer back.
 var ReleaseBuffer = releaseBuffer
 
-// Split returns a copy of s that takes the two-step path of Cluster and Ring clients.
-func Split(s *Store) *Store {
-	c := *s
-	c.split = true
-	return &c
+// Create is the image route's store step: the answer, or the wait when ip's quota is used up.
+func (s *Store) Create(ctx context.Context, id, ip string) (string, time.Duration, error) {
+	return s.create(ctx, id, input.Network(ip))
+}
+
+// Peek is the audio route's read: the answer without consuming it, counted against ip's quota.
+func (s *Store) Peek(ctx context.Context, id, ip string) (answer string, found bool, wait time.Duration, err error) {
+	return s.peek(ctx, id, input.Network(ip))
 }

@@ -1,7 +1,7 @@
 package captcha
 
 import (
-	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,47 +9,37 @@ import (
 	dcaptcha "github.com/dchest/captcha"
 	"github.com/gin-gonic/gin"
 
+	"github.com/ginsms/ginsms/internal/contract"
+	"github.com/ginsms/ginsms/internal/input"
 	"github.com/ginsms/ginsms/middleware"
 )
 
-// ParamUUID is the path parameter the handlers read: mount them on routes such as
+// paramUUID is the path parameter the handlers read: mount them on routes such as
 // GET /image_codes/:uuid and GET /image_codes/:uuid/audio.
-const ParamUUID = "uuid"
+const paramUUID = "uuid"
 
 // languages lists the voices of the audio route (?lang=), as dchest/captcha names them.
 var languages = []string{"en", "zh", "ru", "ja", "pt"}
 
-// ErrNoStore is returned by NewHandler without a Store.
-var ErrNoStore = errors.New("captcha: handler: store is required")
-
-// HandlerOptions configures a Handler.
-type HandlerOptions struct {
-	// Responder writes the JSON answers. Optional. Default: middleware.DefaultResponder().
-	Responder *middleware.Responder
-	// ErrorHandler answers when Redis fails. Optional. Default: middleware.DefaultErrorHandler.
-	ErrorHandler middleware.ErrorHandler
-}
-
 // Handler serves captcha images and their audio version. It is safe for concurrent use.
 type Handler struct {
 	store *Store
-	resp  *middleware.Responder
-	onErr middleware.ErrorHandler
+	resp  *contract.Responder
+	onErr func(*gin.Context, error)
 }
 
-// NewHandler returns a Handler serving the captchas of store.
-func NewHandler(store *Store, opts HandlerOptions) (*Handler, error) {
+// NewHandler returns a Handler serving the captchas of store; of cfg it uses Messages,
+// LegacyStatus, Logger and ErrorHandler, for its JSON answers. Mount Image and Audio on
+// routes with a :uuid parameter.
+func NewHandler(store *Store, cfg middleware.Config) (*Handler, error) {
 	if store == nil {
-		return nil, ErrNoStore
+		return nil, fmt.Errorf("%w: NewHandler needs a Store", ErrInvalidConfig)
 	}
-	h := &Handler{store: store, resp: opts.Responder, onErr: opts.ErrorHandler}
-	if h.resp == nil {
-		h.resp = middleware.DefaultResponder()
+	resp, err := contract.NewResponder(cfg.Messages, cfg.LegacyStatus)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	if h.onErr == nil {
-		h.onErr = middleware.DefaultErrorHandler
-	}
-	return h, nil
+	return &Handler{store: store, resp: resp, onErr: resp.OnStorageError(cfg.ErrorHandler, cfg.Logger)}, nil
 }
 
 // Headers of every image and audio answer: a captcha must never be cached, by the
@@ -63,27 +53,28 @@ var (
 // Image creates a new captcha for the :uuid the client chose and answers with its PNG,
 // replacing any earlier answer for that uuid. 4001 if the uuid is blank, 4005 if it is
 // not a canonical UUID (nothing is stored then), 4004 with Retry-After once the client
-// address has used up Config.HourlyLimitPerIP, 5002 through the ErrorHandler if Redis
-// fails. One Redis round trip.
+// address has used up Config.HourlyLimitPerIP, 5002 through the error handler if Redis
+// fails. One Redis round trip: the quota and the answer are written together, since they
+// live in different cluster slots; a refused request then deletes the answer it wrote
+// (a second round trip), so no answer is left for a uuid whose image was refused.
 func (h *Handler) Image(c *gin.Context) {
 	id, ok := h.uuid(c)
 	if !ok {
 		return
 	}
-	answer, err := h.store.New(c.Request.Context(), id, middleware.ClientIP(c))
-	if err != nil {
-		var limited *LimitError
-		if errors.As(err, &limited) {
-			h.resp.AbortRetry(c, limited.Wait)
-			return
-		}
-		h.onErr(c, h.resp, err)
+	answer, wait, err := h.store.create(c.Request.Context(), id, input.ClientNetwork(c))
+	switch {
+	case err != nil:
+		h.onErr(c, err)
+		return
+	case wait > 0:
+		h.resp.AbortRetry(c, contract.CodeTooFrequent, wait)
 		return
 	}
 	cfg := &h.store.cfg
 	buf, err := renderPNG(pngEncoder, id, toDigits(answer), cfg.Width, cfg.Height)
 	if err != nil { // encoding into memory does not fail; answer as for any server fault
-		h.onErr(c, h.resp, err)
+		h.onErr(c, err)
 		return
 	}
 	defer releaseBuffer(buf)
@@ -97,9 +88,11 @@ func (h *Handler) Image(c *gin.Context) {
 
 // Audio answers with the captcha of :uuid spoken (WAVE, 8 kHz) in the voice ?lang=
 // (en, zh, ru, ja or pt; default en), for users who cannot read the image. It reads the
-// answer without changing or consuming it, so the image stays valid. 4001 blank uuid,
-// 4005 malformed uuid or unknown lang (rather than a voice the user did not ask for), 4002 if there is no captcha for the uuid (or its
-// answer, written by another program, is not 1 to 10 digits), 5002 if Redis fails.
+// answer without changing or consuming it, so the image stays valid, and counts against
+// Config.HourlyLimitPerIP like an image: rendering audio costs more than an image.
+// 4001 blank uuid, 4005 malformed uuid or unknown lang, 4004 with Retry-After past the
+// quota, 4002 if there is no captcha for the uuid (or its answer, written by another
+// program, is not 1 to 10 digits), 5002 if Redis fails. One round trip.
 func (h *Handler) Audio(c *gin.Context) {
 	id, ok := h.uuid(c)
 	if !ok {
@@ -107,21 +100,21 @@ func (h *Handler) Audio(c *gin.Context) {
 	}
 	lang, ok := language(c.Query("lang"))
 	if !ok {
-		h.resp.Abort(c, middleware.CodeMalformedInput)
+		h.resp.Abort(c, contract.CodeMalformedInput)
 		return
 	}
-	answer, err := h.store.Answer(c.Request.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		h.resp.Abort(c, middleware.CodeCaptchaExpired)
+	answer, found, wait, err := h.store.peek(c.Request.Context(), id, input.ClientNetwork(c))
+	switch {
+	case err != nil:
+		h.onErr(c, err)
 		return
-	}
-	if err != nil {
-		h.onErr(c, h.resp, err)
+	case wait > 0:
+		h.resp.AbortRetry(c, contract.CodeTooFrequent, wait)
 		return
 	}
 	digits := toDigits(answer)
-	if digits == nil {
-		h.resp.Abort(c, middleware.CodeCaptchaExpired)
+	if !found || digits == nil {
+		h.resp.Abort(c, contract.CodeCaptchaExpired)
 		return
 	}
 	audio := dcaptcha.NewAudio(id, digits, lang)
@@ -139,17 +132,17 @@ func (h *Handler) Audio(c *gin.Context) {
 
 // uuid reads and validates :uuid, answering 4001 or 4005 itself when it is not valid.
 func (h *Handler) uuid(c *gin.Context) (string, bool) {
-	raw := c.Param(ParamUUID)
-	if strings.Trim(strings.TrimSpace(raw), "/") == "" {
-		h.resp.Abort(c, middleware.CodeMissingInput)
-		return "", false
+	raw := c.Param(paramUUID)
+	id, ok := input.UUID(raw)
+	switch {
+	case ok:
+		return id, true
+	case strings.TrimSpace(strings.TrimSuffix(raw, "/")) == "":
+		h.resp.Abort(c, contract.CodeMissingInput)
+	default:
+		h.resp.Abort(c, contract.CodeMalformedInput)
 	}
-	id, ok := middleware.ValidUUID(raw)
-	if !ok {
-		h.resp.Abort(c, middleware.CodeMalformedInput)
-		return "", false
-	}
-	return id, true
+	return "", false
 }
 
 // language returns the dchest voice for the lang query value.
@@ -166,9 +159,9 @@ func language(lang string) (string, bool) {
 }
 
 // toDigits turns an ASCII-digit answer into the 0-9 values dchest draws; nil if the
-// answer is not 1 to MaxLength digits.
+// answer is not 1 to 10 digits.
 func toDigits(answer string) []byte {
-	if len(answer) < MinLength || len(answer) > MaxLength {
+	if len(answer) < minLength || len(answer) > maxLength {
 		return nil
 	}
 	digits := make([]byte, len(answer))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
@@ -17,22 +18,25 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ginsms/ginsms/captcha"
+	"github.com/ginsms/ginsms/internal/contract"
+	"github.com/ginsms/ginsms/internal/input"
 	"github.com/ginsms/ginsms/internal/redistest"
 	"github.com/ginsms/ginsms/middleware"
 )
 
 func init() { gin.SetMode(gin.TestMode) }
 
-// testRouter mounts the handlers as ginsms does, plus /raw/*uuid, which hands the
-// handler a uuid value with a leading and a trailing "/", as the original client sent.
+// testRouter mounts the handlers as ginsms does, the trailing slash of the original
+// client included, plus /raw/*uuid, which hands the handler a value with a leading "/".
 func testRouter(t *testing.T, s *captcha.Store) *gin.Engine {
 	t.Helper()
-	h, err := captcha.NewHandler(s, captcha.HandlerOptions{})
+	h, err := captcha.NewHandler(s, middleware.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := gin.New()
 	r.GET("/image_codes/:uuid", h.Image)
+	r.GET("/image_codes/:uuid/", h.Image)
 	r.GET("/image_codes/:uuid/audio", h.Audio)
 	r.GET("/raw/*uuid", h.Image)
 	return r
@@ -46,7 +50,7 @@ func performRequest(r http.Handler, method, path string) *httptest.ResponseRecor
 }
 
 // wantCode checks a contract JSON answer.
-func wantCode(t *testing.T, w *httptest.ResponseRecorder, code middleware.Code) {
+func wantCode(t *testing.T, w *httptest.ResponseRecorder, code contract.Code) {
 	t.Helper()
 	var body struct {
 		Code     int    `json:"code"`
@@ -78,17 +82,18 @@ func TestImage(t *testing.T) {
 	upper := strings.ToUpper(testID)
 	tests := []struct {
 		name, path string
-		code       middleware.Code // 0: a PNG
+		code       contract.Code // 0: a PNG
 	}{
 		{name: "canonical", path: "/image_codes/" + testID},
 		{name: "upper case stored lower", path: "/image_codes/" + upper},
-		{name: "slashes around the value", path: "/raw/" + testID + "/"},
-		{name: "blanks around the value", path: "/image_codes/%20" + testID + "%20"},
-		{name: "malformed", path: "/image_codes/not-a-uuid", code: middleware.CodeMalformedInput},
-		{name: "no dashes", path: "/image_codes/" + strings.ReplaceAll(testID, "-", ""), code: middleware.CodeMalformedInput},
-		{name: "too long", path: "/image_codes/" + testID + "0", code: middleware.CodeMalformedInput},
-		{name: "blank", path: "/image_codes/%20", code: middleware.CodeMissingInput},
-		{name: "only a slash", path: "/raw/", code: middleware.CodeMissingInput},
+		{name: "trailing slash", path: "/image_codes/" + testID + "/"},
+		{name: "slashes around the value", path: "/raw/" + testID + "/", code: contract.CodeMalformedInput},
+		{name: "blanks around the value", path: "/image_codes/%20" + testID + "%20", code: contract.CodeMalformedInput},
+		{name: "malformed", path: "/image_codes/not-a-uuid", code: contract.CodeMalformedInput},
+		{name: "no dashes", path: "/image_codes/" + strings.ReplaceAll(testID, "-", ""), code: contract.CodeMalformedInput},
+		{name: "too long", path: "/image_codes/" + testID + "0", code: contract.CodeMalformedInput},
+		{name: "blank", path: "/image_codes/%20", code: contract.CodeMissingInput},
+		{name: "only a slash", path: "/raw/", code: contract.CodeMissingInput},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,22 +139,29 @@ func TestImageRateLimited(t *testing.T) {
 			t.Fatalf("image %d: HTTP %d", i+1, w.Code)
 		}
 	}
-	before := rdb.Get(context.Background(), prefix+"img_"+testID).Val()
 	w := performRequest(r, http.MethodGet, "/image_codes/"+testID)
-	wantCode(t, w, middleware.CodeTooFrequent)
+	wantCode(t, w, contract.CodeTooFrequent)
 	retry, err := strconv.Atoi(w.Header().Get("Retry-After"))
 	if err != nil || retry < 1 || retry > 3600 {
 		t.Errorf("Retry-After %q, want 1 to 3600", w.Header().Get("Retry-After"))
 	}
-	if after := rdb.Get(context.Background(), prefix+"img_"+testID).Val(); after != before {
-		t.Errorf("a limited request changed the answer")
+	// The refused request was counted in the same round trip as its answer was written;
+	// the answer was taken back, so no answer is left that no image shows.
+	if n := rdb.Exists(context.Background(), prefix+"img_"+testID).Val(); n != 0 {
+		t.Errorf("a limited request left an answer")
+	}
+	// The audio route counts against the same quota: a client cannot render audio past it.
+	w = performRequest(r, http.MethodGet, "/image_codes/"+testID+"/audio")
+	wantCode(t, w, contract.CodeTooFrequent)
+	if w.Header().Get("Retry-After") == "" {
+		t.Error("audio refusal without Retry-After")
 	}
 }
 
 func TestAudio(t *testing.T) {
 	tests := []struct {
 		name, lang string
-		code       middleware.Code
+		code       contract.Code
 	}{
 		{name: "default voice", lang: ""},
 		{name: "en", lang: "en"},
@@ -157,8 +169,8 @@ func TestAudio(t *testing.T) {
 		{name: "ru", lang: "ru"},
 		{name: "ja", lang: "ja"},
 		{name: "pt", lang: "pt"},
-		{name: "unknown voice", lang: "xx", code: middleware.CodeMalformedInput},
-		{name: "upper case voice", lang: "EN", code: middleware.CodeMalformedInput},
+		{name: "unknown voice", lang: "xx", code: contract.CodeMalformedInput},
+		{name: "upper case voice", lang: "EN", code: contract.CodeMalformedInput},
 	}
 	ctx := context.Background()
 	for _, tt := range tests {
@@ -194,7 +206,7 @@ func TestAudioLength(t *testing.T) {
 	seen := map[bool]bool{} // body length odd
 	for i := 0; i < 40 && len(seen) < 2; i++ {
 		id := "00000000-0000-4000-8000-0000000000" + strconv.Itoa(10+i)
-		n := captcha.MinLength + i%captcha.MaxLength
+		n := 1 + i%10
 		rdb.Set(context.Background(), prefix+"img_"+id, "9876543210"[:n], time.Minute)
 		w := performRequest(r, http.MethodGet, "/image_codes/"+id+"/audio")
 		wantWAV(t, w)
@@ -238,7 +250,7 @@ func TestAudioNotFound(t *testing.T) {
 				rdb.Set(context.Background(), prefix+"img_"+testID, tt.stored, time.Minute)
 			}
 			wantCode(t, performRequest(testRouter(t, s), http.MethodGet, "/image_codes/"+testID+"/audio"),
-				middleware.CodeCaptchaExpired)
+				contract.CodeCaptchaExpired)
 		})
 	}
 }
@@ -247,7 +259,7 @@ func TestAudioMalformedUUID(t *testing.T) {
 	s, rdb, prefix := testStore(t, nil)
 	counter := new(redistest.CommandCounter)
 	rdb.AddHook(counter)
-	wantCode(t, performRequest(testRouter(t, s), http.MethodGet, "/image_codes/nope/audio"), middleware.CodeMalformedInput)
+	wantCode(t, performRequest(testRouter(t, s), http.MethodGet, "/image_codes/nope/audio"), contract.CodeMalformedInput)
 	if trips, _ := counter.Counts(); trips != 0 {
 		t.Errorf("a malformed uuid cost %d round trips, want 0", trips)
 	}
@@ -264,13 +276,13 @@ func TestHandlersRedisDown(t *testing.T) {
 	r := testRouter(t, s)
 	for _, path := range []string{"/image_codes/" + testID, "/image_codes/" + testID + "/audio"} {
 		t.Run(path, func(t *testing.T) {
-			wantCode(t, performRequest(r, http.MethodGet, path), middleware.CodeStorageDown)
+			wantCode(t, performRequest(r, http.MethodGet, path), contract.CodeStorageDown)
 		})
 	}
 }
 
-// TestHandlerRoundTrips proves the image route costs one Redis round trip and the send
-// flow's consumption one more.
+// TestHandlerRoundTrips proves the image route costs one Redis round trip (the quota and
+// the answer) and the send flow's consumption one more.
 func TestHandlerRoundTrips(t *testing.T) {
 	s, rdb, _ := testStore(t, nil)
 	r := testRouter(t, s)
@@ -281,8 +293,8 @@ func TestHandlerRoundTrips(t *testing.T) {
 	if w := performRequest(r, http.MethodGet, "/image_codes/"+testID); w.Code != http.StatusOK {
 		t.Fatalf("HTTP %d", w.Code)
 	}
-	if trips, cmds := counter.Counts(); trips != 1 || cmds != 1 {
-		t.Errorf("image: %d round trips, %d commands; want 1, 1", trips, cmds)
+	if trips, cmds := counter.Counts(); trips != 1 || cmds != 2 {
+		t.Errorf("image: %d round trips, %d commands; want 1, 2", trips, cmds)
 	}
 	counter.Reset()
 	if _, _, err := s.Consume(context.Background(), testID, "0000"); err != nil {
@@ -294,7 +306,7 @@ func TestHandlerRoundTrips(t *testing.T) {
 }
 
 func TestNewHandlerNeedsStore(t *testing.T) {
-	if _, err := captcha.NewHandler(nil, captcha.HandlerOptions{}); err != captcha.ErrNoStore {
+	if _, err := captcha.NewHandler(nil, middleware.DefaultConfig()); !errors.Is(err, captcha.ErrInvalidConfig) {
 		t.Fatalf("NewHandler(nil) = %v, want ErrNoStore", err)
 	}
 }
@@ -313,12 +325,12 @@ func FuzzImageUUID(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h, err := captcha.NewHandler(s, captcha.HandlerOptions{})
+	h, err := captcha.NewHandler(s, middleware.DefaultConfig())
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		if _, ok := middleware.ValidUUID(raw); ok {
+		if _, ok := input.UUID(raw); ok {
 			return // a valid one goes to Redis; the other tests cover it
 		}
 		for _, handle := range []gin.HandlerFunc{h.Image, h.Audio} {
@@ -326,7 +338,7 @@ func FuzzImageUUID(f *testing.F) {
 			w := httptest.NewRecorder()
 			c, _ := gin.CreateTestContext(w)
 			c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
-			c.Params = gin.Params{{Key: captcha.ParamUUID, Value: raw}}
+			c.Params = gin.Params{{Key: "uuid", Value: raw}}
 			handle(c)
 			if w.Code != http.StatusBadRequest {
 				t.Fatalf("uuid %q: HTTP %d, want 400", raw, w.Code)

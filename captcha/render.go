@@ -59,7 +59,7 @@ func (p *encoderPool) Put(b *png.EncoderBuffer) {
 // Content-Length and without growing a new buffer per image.
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// maxPooledBuffer keeps a buffer that once held a huge image (MaxSize squared) from
+// maxPooledBuffer keeps a buffer that once held a huge image (maxSize squared) from
 // staying in the pool for good.
 const maxPooledBuffer = 256 << 10
 

@@ -92,7 +92,7 @@ func TestConsume(t *testing.T) {
 func TestConsumeSingleUse(t *testing.T) {
 	ctx := context.Background()
 	s, _, _ := testStore(t, nil)
-	answer, err := s.New(ctx, testID, "192.0.2.1")
+	answer, _, err := s.Create(ctx, testID, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestConsumeSingleUse(t *testing.T) {
 func TestConsumeConcurrent(t *testing.T) {
 	ctx := context.Background()
 	s, _, _ := testStore(t, nil)
-	answer, err := s.New(ctx, testID, "192.0.2.1")
+	answer, _, err := s.Create(ctx, testID, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,18 +136,16 @@ func TestConsumeConcurrent(t *testing.T) {
 	}
 }
 
-func TestNew(t *testing.T) {
+func TestCreate(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name   string
 		length int
 		ttl    time.Duration
 		limit  int
-		split  bool
 	}{
 		{name: "defaults", length: 4, ttl: 300 * time.Second, limit: 300},
 		{name: "no limit", length: 6, ttl: 90 * time.Second, limit: 0},
-		{name: "split path", length: 4, ttl: 300 * time.Second, limit: 300, split: true},
 		{name: "sub-second ttl", length: 10, ttl: 1500 * time.Millisecond, limit: 5},
 		{name: "one digit", length: 1, ttl: time.Minute, limit: 5},
 	}
@@ -156,19 +154,16 @@ func TestNew(t *testing.T) {
 			s, rdb, prefix := testStore(t, func(c *captcha.Config) {
 				c.Length, c.TTL, c.HourlyLimitPerIP = tt.length, tt.ttl, tt.limit
 			})
-			if tt.split {
-				s = captcha.Split(s)
-			}
-			answer, err := s.New(ctx, testID, "192.0.2.1")
-			if err != nil {
-				t.Fatal(err)
+			answer, wait, err := s.Create(ctx, testID, "192.0.2.1")
+			if err != nil || wait != 0 {
+				t.Fatal(wait, err)
 			}
 			if len(answer) != tt.length || !isDigits(answer) {
 				t.Errorf("answer %q: want %d ASCII digits", answer, tt.length)
 			}
 			key := prefix + "img_" + testID
 			if got := rdb.Get(ctx, key).Val(); got != answer {
-				t.Errorf("stored %q, New returned %q", got, answer)
+				t.Errorf("stored %q, Create returned %q", got, answer)
 			}
 			if pttl := rdb.PTTL(ctx, key).Val(); pttl <= tt.ttl-time.Second || pttl > tt.ttl {
 				t.Errorf("PTTL %v, want about %v", pttl, tt.ttl)
@@ -182,142 +177,124 @@ func TestNew(t *testing.T) {
 				t.Errorf("per-IP counter exists = %d, want %d", n, wantIP)
 			}
 			// A second image for the same uuid replaces the answer.
-			again, err := s.New(ctx, testID, "192.0.2.1")
+			again, _, err := s.Create(ctx, testID, "192.0.2.1")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := rdb.Get(ctx, key).Val(); got != again {
-				t.Errorf("after a second New stored %q, want %q", got, again)
+				t.Errorf("after a second Create stored %q, want %q", got, again)
 			}
 		})
 	}
 }
 
-func TestNewPerIPLimit(t *testing.T) {
+func TestCreatePerIPLimit(t *testing.T) {
 	ctx := context.Background()
-	for _, split := range []bool{false, true} {
-		name := map[bool]string{false: "one script", true: "split path"}[split]
-		t.Run(name, func(t *testing.T) {
-			s, rdb, prefix := testStore(t, func(c *captcha.Config) { c.HourlyLimitPerIP = 3 })
-			if split {
-				s = captcha.Split(s)
-			}
-			ids := []string{
-				"00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002",
-				"00000000-0000-4000-8000-000000000003", "00000000-0000-4000-8000-000000000004",
-			}
-			for _, id := range ids[:3] {
-				if _, err := s.New(ctx, id, "192.0.2.7"); err != nil {
-					t.Fatalf("New within the limit: %v", err)
-				}
-			}
-			answer, err := s.New(ctx, ids[3], "192.0.2.7")
-			var limited *captcha.LimitError
-			if !errors.As(err, &limited) || !errors.Is(err, captcha.ErrRateLimited) {
-				t.Fatalf("4th New = %q, %v; want a *LimitError", answer, err)
-			}
-			if limited.Wait <= 0 || limited.Wait > time.Hour {
-				t.Errorf("Wait = %v, want in (0, 1h]", limited.Wait)
-			}
-			if n := rdb.Exists(ctx, prefix+"img_"+ids[3]).Val(); n != 0 {
-				t.Errorf("a rate-limited New stored an answer")
-			}
-			if ttl := rdb.TTL(ctx, prefix+"img_ip_192.0.2.7").Val(); ttl < 3599*time.Second || ttl > time.Hour {
-				t.Errorf("counter TTL %v, want 3600s", ttl)
-			}
-			// Another address has its own quota.
-			if _, err := s.New(ctx, ids[3], "192.0.2.8"); err != nil {
-				t.Errorf("New from another address: %v", err)
-			}
-		})
+	s, rdb, prefix := testStore(t, func(c *captcha.Config) { c.HourlyLimitPerIP = 3 })
+	ids := []string{
+		"00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002",
+		"00000000-0000-4000-8000-000000000003", "00000000-0000-4000-8000-000000000004",
+	}
+	for _, id := range ids[:3] {
+		if _, wait, err := s.Create(ctx, id, "192.0.2.7"); err != nil || wait != 0 {
+			t.Fatalf("Create within the limit: %v %v", wait, err)
+		}
+	}
+	answer, wait, err := s.Create(ctx, ids[3], "192.0.2.7")
+	if err != nil || answer != "" || wait <= 0 || wait > time.Hour {
+		t.Fatalf("4th Create = %q, %v, %v; want a wait in (0, 1h]", answer, wait, err)
+	}
+	if n := rdb.Exists(ctx, prefix+"img_"+ids[3]).Val(); n != 0 {
+		t.Errorf("a rate-limited Create left an answer")
+	}
+	if got := rdb.Get(ctx, prefix+"img_ip_192.0.2.7").Val(); got != "3" {
+		t.Errorf("counter = %s after a refusal, want 3: a refusal counts nothing", got)
+	}
+	if ttl := rdb.TTL(ctx, prefix+"img_ip_192.0.2.7").Val(); ttl < 3599*time.Second || ttl > time.Hour {
+		t.Errorf("counter TTL %v, want 3600s", ttl)
+	}
+	// The audio route counts against the same quota.
+	if _, found, wait, err := s.Peek(ctx, ids[0], "192.0.2.7"); err != nil || found || wait <= 0 {
+		t.Errorf("Peek past the quota = found %v wait %v err %v, want a wait", found, wait, err)
+	}
+	// Another address has its own quota.
+	if _, wait, err := s.Create(ctx, ids[3], "192.0.2.8"); err != nil || wait != 0 {
+		t.Errorf("Create from another address: %v %v", wait, err)
 	}
 }
 
 // A counter left without expiry (by another program, or a restore) must not lock its
 // address out for good: the script gives it the window's TTL.
-func TestNewCounterWithoutTTL(t *testing.T) {
+func TestCreateCounterWithoutTTL(t *testing.T) {
 	ctx := context.Background()
 	s, rdb, prefix := testStore(t, func(c *captcha.Config) { c.HourlyLimitPerIP = 3 })
 	ipKey := prefix + "img_ip_192.0.2.9"
 	rdb.Set(ctx, ipKey, 10, 0)
-	_, err := s.New(ctx, testID, "192.0.2.9")
-	var limited *captcha.LimitError
-	if !errors.As(err, &limited) || limited.Wait != time.Hour {
-		t.Fatalf("New = %v, want a LimitError of 1h", err)
+	_, wait, err := s.Create(ctx, testID, "192.0.2.9")
+	if err != nil || wait != time.Hour {
+		t.Fatalf("Create = %v, %v; want a wait of 1h", wait, err)
 	}
 	if ttl := rdb.TTL(ctx, ipKey).Val(); ttl < 3599*time.Second {
 		t.Errorf("counter TTL %v, want 3600s", ttl)
 	}
 }
 
-func TestAnswer(t *testing.T) {
+func TestPeek(t *testing.T) {
 	ctx := context.Background()
 	s, rdb, prefix := testStore(t, nil)
-	if _, err := s.Answer(ctx, testID); !errors.Is(err, captcha.ErrNotFound) {
-		t.Fatalf("Answer of an unknown id: %v, want ErrNotFound", err)
+	if _, found, _, err := s.Peek(ctx, testID, "192.0.2.1"); found || err != nil {
+		t.Fatalf("Peek of an unknown id: %v %v, want not found", found, err)
 	}
-	answer, err := s.New(ctx, testID, "192.0.2.1")
+	answer, _, err := s.Create(ctx, testID, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	key := prefix + "img_" + testID
 	before := rdb.PTTL(ctx, key).Val()
-	got, err := s.Answer(ctx, testID)
-	if err != nil || got != answer {
-		t.Fatalf("Answer = %q, %v; want %q", got, err, answer)
+	got, found, _, err := s.Peek(ctx, testID, "192.0.2.1")
+	if err != nil || !found || got != answer {
+		t.Fatalf("Peek = %q, %v, %v; want %q", got, found, err, answer)
 	}
 	if after := rdb.PTTL(ctx, key).Val(); after > before || after < before-time.Second {
-		t.Errorf("PTTL went from %v to %v: Answer must not touch the key", before, after)
+		t.Errorf("PTTL went from %v to %v: Peek must not touch the key", before, after)
 	}
 	if found, matched, err := s.Consume(ctx, testID, answer); !found || !matched || err != nil {
-		t.Errorf("Consume after Answer = %v %v %v, want found and matched", found, matched, err)
+		t.Errorf("Consume after Peek = %v %v %v, want found and matched", found, matched, err)
 	}
 }
 
-// TestRoundTrips counts what each operation costs: New and Consume one round trip each,
-// the split path of Cluster and Ring two.
+// TestRoundTrips counts what each operation costs: one round trip each, the quota
+// included.
 func TestRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name  string
 		limit int
-		split bool
 		op    func(s *captcha.Store) error
-		want  int64
 	}{
-		{name: "New", limit: 300, want: 1, op: func(s *captcha.Store) error {
-			_, err := s.New(ctx, testID, "192.0.2.1")
+		{name: "Create", limit: 300, op: func(s *captcha.Store) error {
+			_, _, err := s.Create(ctx, testID, "192.0.2.1")
 			return err
 		}},
-		{name: "New without limit", limit: 0, want: 1, op: func(s *captcha.Store) error {
-			_, err := s.New(ctx, testID, "192.0.2.1")
+		{name: "Create without limit", limit: 0, op: func(s *captcha.Store) error {
+			_, _, err := s.Create(ctx, testID, "192.0.2.1")
 			return err
 		}},
-		{name: "New split", limit: 300, split: true, want: 2, op: func(s *captcha.Store) error {
-			_, err := s.New(ctx, testID, "192.0.2.1")
-			return err
-		}},
-		{name: "Consume", limit: 300, want: 1, op: func(s *captcha.Store) error {
+		{name: "Consume", limit: 300, op: func(s *captcha.Store) error {
 			_, _, err := s.Consume(ctx, testID, "1234")
 			return err
 		}},
-		{name: "Answer", limit: 300, want: 1, op: func(s *captcha.Store) error {
-			_, err := s.Answer(ctx, testID)
-			if errors.Is(err, captcha.ErrNotFound) {
-				return nil
-			}
+		{name: "Peek", limit: 300, op: func(s *captcha.Store) error {
+			_, _, _, err := s.Peek(ctx, testID, "192.0.2.1")
 			return err
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, rdb, _ := testStore(t, func(c *captcha.Config) { c.HourlyLimitPerIP = tt.limit })
-			if tt.split {
-				s = captcha.Split(s)
-			}
 			// The first run of a script on a fresh server costs an extra EVAL (EVALSHA
 			// answers NOSCRIPT); count the steady state.
-			if _, err := s.New(ctx, testID2, "192.0.2.2"); err != nil {
+			if _, _, err := s.Create(ctx, testID2, "192.0.2.2"); err != nil {
 				t.Fatal(err)
 			}
 			counter := new(redistest.CommandCounter)
@@ -325,8 +302,8 @@ func TestRoundTrips(t *testing.T) {
 			if err := tt.op(s); err != nil {
 				t.Fatal(err)
 			}
-			if trips, _ := counter.Counts(); trips != tt.want {
-				t.Errorf("%d round trips, want %d", trips, tt.want)
+			if trips, _ := counter.Counts(); trips != 1 {
+				t.Errorf("%d round trips, want 1", trips)
 			}
 		})
 	}
@@ -339,11 +316,11 @@ func TestRedisDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.New(ctx, testID, "192.0.2.1"); err == nil || errors.Is(err, captcha.ErrRateLimited) {
-		t.Errorf("New: %v, want a connection error", err)
+	if _, _, err := s.Create(ctx, testID, "192.0.2.1"); err == nil {
+		t.Errorf("Create: %v, want a connection error", err)
 	}
-	if _, err := s.Answer(ctx, testID); err == nil || errors.Is(err, captcha.ErrNotFound) {
-		t.Errorf("Answer: %v, want a connection error", err)
+	if _, _, _, err := s.Peek(ctx, testID, "192.0.2.1"); err == nil {
+		t.Errorf("Peek: %v, want a connection error", err)
 	}
 	if found, matched, err := s.Consume(ctx, testID, "1234"); err == nil || found || matched {
 		t.Errorf("Consume = %v %v %v, want a connection error", found, matched, err)

@@ -17,7 +17,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/internal/redistest"
 )
 
@@ -79,18 +78,15 @@ func TestBrowserSignUp(t *testing.T) {
 	t.Cleanup(func() { deleteKeys(t, rdb, prefix) })
 
 	gin.SetMode(gin.TestMode)
-	cfg, err := ginsms.LoadConfig("../config.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Demo = true
-	cfg.Sender.Kind = ginsms.SenderKindLog
+	app, cfg := loadConfigs(t)
+	app.Demo = true
+	cfg.Sender.Kind = "log"
 	cfg.Routes.Prefix = "/api/v1" // the page finds the API where the configuration puts it
 	// Keys of this run only: quotas per IP start from zero and cleanup is exact.
 	cfg.Captcha.Key = prefix + "img_%s"
 	cfg.SMS.Key = prefix + "sms_%s"
 	cfg.SMS.FlagKey = prefix + "is_send_%s"
-	engine, err := newEngine(cfg, rdb)
+	engine, err := newEngine(app, cfg, rdb)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,9 +226,10 @@ func TestBrowserSignUp(t *testing.T) {
 		t.Logf("screenshot written to %s", path)
 	}
 
-	// Register: success text, the code consumed.
-	run("register", chromedp.Click(chromedp.ID("register")))
-	statusContains("the success text", "注册成功")
+	// Register: success text naming the username /register read after RequireSMSCode, the
+	// code consumed.
+	run("register", chromedp.SendKeys(chromedp.ID("username"), "ann"), chromedp.Click(chromedp.ID("register")))
+	statusContains("the success text", "注册成功！ann")
 	statusContains("the verified phone", phone)
 	if n, err := rdb.Exists(ctx0, prefix+"sms_"+phone).Result(); err != nil || n != 0 {
 		t.Errorf("the SMS code is still stored after sign-up (%d, %v)", n, err)
@@ -242,7 +239,7 @@ func TestBrowserSignUp(t *testing.T) {
 	run("switch to English", chromedp.Click(chromedp.ID("lang")))
 	poll("English", `document.getElementById('title').textContent === 'Create an account'
 		&& document.documentElement.lang === 'en' ? 'en' : ''`)
-	statusContains("the English success text", "Signed up!")
+	statusContains("the English success text", "Signed up as ann!")
 
 	// After a reload (still in English), a second send within the interval is refused with
 	// 4004 and the button counts down from the server's Retry-After.

@@ -13,7 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginsms/ginsms/ginsms"
-	"github.com/ginsms/ginsms/middleware"
+	"github.com/ginsms/ginsms/sender"
 )
 
 // The demo page: one sign-up form at /, made of the three files under web/, embedded so
@@ -24,8 +24,8 @@ import (
 //	GET /demo/messages?phone=P    the demo phone's inbox for P, newest first (demo mode only)
 //
 // Demo mode (the in-memory "phone" that shows the delivered SMS in the page) is on when
-// sender.kind is log and either demo is true in the configuration (GINSMS_DEMO=true) or
-// the example runs on its embedded Redis. Otherwise /demo/messages is not mounted (404)
+// sender.kind is log (and no custom sender is set) and either demo is true in the
+// configuration (GINSMS_DEMO=true) or the example runs on its embedded Redis. Otherwise /demo/messages is not mounted (404)
 // and the page hides the panel. Demo mode shows every code to anyone who asks for a phone's
 // inbox: like the log sender, it is for demos only.
 
@@ -35,10 +35,10 @@ var webFiles embed.FS
 // demoInboxSize bounds the messages the demo phone keeps in memory, over all phones.
 const demoInboxSize = 50
 
-// demoPhoneOn reports whether the demo phone is on for cfg (see above).
-func demoPhoneOn(cfg ginsms.Config) bool {
+// demoPhoneOn reports whether the demo phone is on (see above).
+func demoPhoneOn(app appConfig, cfg ginsms.Config) bool {
 	kind := strings.ToLower(strings.TrimSpace(cfg.Sender.Kind))
-	return cfg.Demo && (kind == "" || kind == ginsms.SenderKindLog)
+	return app.Demo && cfg.Sender.Custom == nil && (kind == "" || kind == "log")
 }
 
 // demoMessage is one SMS the demo phone "received".
@@ -50,11 +50,11 @@ type demoMessage struct {
 	At         time.Time `json:"at"`
 }
 
-// demoInbox is the demo phone: a ginsms.Sender that hands each code to the next sender
+// demoInbox is the demo phone: a sender.Sender that hands each code to the next sender
 // (the log sender) and, when that succeeds, keeps the message in a bounded in-memory list
 // for the page to show. It is safe for concurrent use.
 type demoInbox struct {
-	next ginsms.Sender
+	next sender.Sender
 	ttl  time.Duration
 	now  func() time.Time
 
@@ -63,19 +63,20 @@ type demoInbox struct {
 	size int
 }
 
-var _ ginsms.Sender = (*demoInbox)(nil)
+var _ sender.Sender = (*demoInbox)(nil)
 
 // newDemoInbox returns a demo phone keeping at most size messages, delegating to next;
 // ttl is the code's lifetime (sms.code_ttl), quoted in the message text.
-func newDemoInbox(next ginsms.Sender, size int, ttl time.Duration) *demoInbox {
+func newDemoInbox(next sender.Sender, size int, ttl time.Duration) *demoInbox {
 	return &demoInbox{next: next, ttl: ttl, now: time.Now, size: size}
 }
 
 // Send delegates to the next sender and records the message if it was delivered.
-func (d *demoInbox) Send(ctx context.Context, phone, code string) error {
-	if err := d.next.Send(ctx, phone, code); err != nil {
+func (d *demoInbox) Send(ctx context.Context, msg sender.Message) error {
+	if err := d.next.Send(ctx, msg); err != nil {
 		return err
 	}
+	phone, code := msg.Phone, msg.Code
 	m := demoMessage{
 		Phone:      phone,
 		Code:       code,
@@ -112,15 +113,15 @@ const maxDemoPhoneLen = 32
 // messagesHandler answers GET /demo/messages?phone=P with P's messages, newest first, as a
 // JSON array; the phone is shown in full since the caller named it. A missing phone
 // answers 4001, an oversized one 4005, in the contract's JSON.
-func (d *demoInbox) messagesHandler(resp *middleware.Responder) gin.HandlerFunc {
+func (d *demoInbox) messagesHandler() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		phone := strings.TrimSpace(c.Query("phone"))
 		switch {
 		case phone == "":
-			resp.Abort(c, middleware.CodeMissingInput)
+			c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"code": 4001, "errormsg": "缺少必传参数"})
 			return
 		case len(phone) > maxDemoPhoneLen:
-			resp.Abort(c, middleware.CodeMalformedInput)
+			c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"code": 4005, "errormsg": "参数格式错误"})
 			return
 		}
 		c.Header("Cache-Control", "no-store")
@@ -150,7 +151,7 @@ const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-sr
 
 // mountDemo serves the page at / (and its assets under /demo/), GET /demo/config, and, when
 // inbox is not nil, GET /demo/messages.
-func mountDemo(engine *gin.Engine, cfg ginsms.Config, resp *middleware.Responder, inbox *demoInbox) error {
+func mountDemo(engine *gin.Engine, cfg ginsms.Config, inbox *demoInbox) error {
 	assets := map[string]webAsset{}
 	for name, ct := range map[string]string{
 		"index.html": "text/html; charset=utf-8",
@@ -182,7 +183,7 @@ func mountDemo(engine *gin.Engine, cfg ginsms.Config, resp *middleware.Responder
 
 	conf := demoConfig{
 		Prefix:        cfg.Routes.Prefix,
-		SendInterval:  middleware.RetryAfterSeconds(cfg.SMS.SendInterval),
+		SendInterval:  int64((cfg.SMS.SendInterval + time.Second - 1) / time.Second),
 		CodeLength:    cfg.SMS.CodeLength,
 		CaptchaLength: cfg.Captcha.Length,
 		Demo:          inbox != nil,
@@ -192,7 +193,7 @@ func mountDemo(engine *gin.Engine, cfg ginsms.Config, resp *middleware.Responder
 		c.JSON(http.StatusOK, conf)
 	})
 	if inbox != nil {
-		engine.GET("/demo/messages", inbox.messagesHandler(resp))
+		engine.GET("/demo/messages", inbox.messagesHandler())
 	}
 	return nil
 }

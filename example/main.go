@@ -2,10 +2,12 @@
 // contract, a /register demo route protected by RequireSMSCode, and at / a sign-up page that
 // runs the whole flow in a browser (see demo.go).
 //
-// It reads config.yaml (or the file named by -config) and GINSMS_* environment variables.
-// With redis.addr empty it starts an embedded in-process Redis (miniredis) so that it runs
-// on a machine with no Redis installed; that is for demos only: the data is lost on exit,
-// and demo mode is switched on (the page shows the SMS the log sender "delivered").
+// It reads config.yaml (or the file named by -config) and GINSMS_* environment variables:
+// ginsms's settings through ginsms.LoadConfig, its own (server, demo) in config.go. With
+// redis.addr empty it starts an embedded in-process Redis (miniredis) whose clock follows
+// real time, so that it runs on a machine with no Redis installed; that is for demos only:
+// the data is lost on exit, and demo mode is switched on (the page shows the SMS the log
+// sender "delivered").
 package main
 
 import (
@@ -26,6 +28,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ginsms/ginsms/ginsms"
+	"github.com/ginsms/ginsms/middleware"
+	"github.com/ginsms/ginsms/sender"
 )
 
 func main() {
@@ -46,7 +50,11 @@ func main() {
 // run serves until SIGINT or SIGTERM, then shuts down gracefully. ready, when not nil,
 // receives the listening address.
 func run(configPath string, ready chan<- string) error {
-	cfg, err := ginsms.LoadConfig(configPath)
+	app, err := loadAppConfig(configPath)
+	if err != nil {
+		return err
+	}
+	cfg, err := ginsms.LoadConfig(configPath, "")
 	if err != nil {
 		return err
 	}
@@ -56,31 +64,35 @@ func run(configPath string, ready chan<- string) error {
 	}
 	defer closeRedis()
 	if cfg.Redis.Addr == "" && len(cfg.Redis.Addrs) == 0 {
-		cfg.Demo = true // embedded Redis: a demo anyway
+		app.Demo = true // embedded Redis: a demo anyway
 	}
 
 	if os.Getenv(gin.EnvGinMode) == "" {
 		gin.SetMode(gin.ReleaseMode)
 	}
-	engine, err := newEngine(cfg, rdb)
+	engine, err := newEngine(app, cfg, rdb)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	ln, err := net.Listen("tcp", app.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s (server.addr): %w", cfg.Server.Addr, err)
+		return fmt.Errorf("listen on %s (server.addr): %w", app.Addr, err)
+	}
+	timeout := cfg.Sender.Timeout
+	if timeout == 0 {
+		timeout = sender.DefaultConfig().Timeout
 	}
 	srv := &http.Server{
 		Handler:           engine,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      cfg.Sender.Timeout + 10*time.Second,
+		WriteTimeout:      timeout + 10*time.Second,
 		IdleTimeout:       60 * time.Second,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	slog.Info("ginsms example listening", "addr", "http://"+ln.Addr().String(), "redis", describe,
-		"sender", cfg.Sender.Kind, "demo_phone", demoPhoneOn(cfg))
+		"sender", cfg.Sender.Kind, "demo_phone", demoPhoneOn(app, cfg))
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -92,7 +104,7 @@ func run(configPath string, ready chan<- string) error {
 	case <-ctx.Done():
 	}
 	slog.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout+10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
@@ -106,24 +118,28 @@ func run(configPath string, ready chan<- string) error {
 // newEngine builds the Gin engine: recovery, trusted proxies from config (none by default,
 // so a forged X-Forwarded-For cannot change the client IP that quotas count), the ginsms
 // routes, the demo /register route and the sign-up page. When the demo phone is on (see
-// demoPhoneOn) codes go through it to the log sender, unless opts choose another sender.
-func newEngine(cfg ginsms.Config, rdb redis.UniversalClient, opts ...ginsms.Option) (*gin.Engine, error) {
+// demoPhoneOn) codes go through it to the log sender.
+func newEngine(app appConfig, cfg ginsms.Config, rdb redis.UniversalClient) (*gin.Engine, error) {
 	engine := gin.New()
 	engine.Use(gin.Recovery())
-	if err := engine.SetTrustedProxies(cfg.Server.TrustedProxies); err != nil {
+	if err := engine.SetTrustedProxies(app.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
 	var inbox *demoInbox
-	if demoPhoneOn(cfg) {
-		inbox = newDemoInbox(ginsms.NewLogSender(slog.Default()), demoInboxSize, cfg.SMS.CodeTTL)
-		opts = append([]ginsms.Option{ginsms.WithSender(inbox)}, opts...)
+	if demoPhoneOn(app, cfg) {
+		logSender, err := sender.New(sender.Config{Kind: "log", Logger: cfg.Logger})
+		if err != nil {
+			return nil, err
+		}
+		inbox = newDemoInbox(logSender, demoInboxSize, cfg.SMS.CodeTTL)
+		cfg.Sender.Custom = inbox
 	}
-	svc, err := ginsms.Register(engine, rdb, cfg, opts...)
+	svc, err := ginsms.Register(engine, rdb, cfg)
 	if err != nil {
 		return nil, err
 	}
-	engine.POST(cfg.Routes.Prefix+"/register", svc.RequireSMSCode(ginsmsFields), registerHandler)
-	if err := mountDemo(engine, cfg, svc.Responder(), inbox); err != nil {
+	engine.POST(cfg.Routes.Prefix+"/register", svc.RequireSMSCode(middleware.FieldNames{}), registerHandler)
+	if err := mountDemo(engine, cfg, inbox); err != nil {
 		return nil, err
 	}
 	return engine, nil
@@ -136,32 +152,54 @@ func connectRedis(cfg ginsms.RedisConfig) (rdb redis.UniversalClient, describe s
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("embedded redis: %w", err)
 		}
+		stopClock := followRealTime(mr)
 		cfg.Addr = mr.Addr()
 		rdb = ginsms.NewRedisClient(cfg)
 		return rdb, "embedded in-process Redis at " + mr.Addr() + " (demo only, data lost on exit; set redis.addr for a real one)",
-			func() { _ = rdb.Close(); mr.Close() }, nil
+			func() { _ = rdb.Close(); stopClock(); mr.Close() }, nil
 	}
-	rdb = ginsms.NewRedisClient(cfg)
+	base := ginsms.NewRedisClient(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		_ = rdb.Close()
+	if err := base.Ping(ctx).Err(); err != nil {
+		_ = base.Close()
 		return nil, "", nil, fmt.Errorf("redis at %s%v: %w", cfg.Addr, cfg.Addrs, err)
 	}
-	base := rdb
-	describe = "redis at " + cfg.Addr + fmt.Sprint(cfg.Addrs)
-	if single, ok := rdb.(*redis.Client); ok {
-		// Coalesce the commands of concurrent requests into shared pipelines: under load
-		// Redis reads and answers many commands per system call, which cut Redis CPU per
-		// send by two thirds (docs/performance.md). Atomicity is unchanged, it lives in
-		// each command and script. NewRedisClient disables retries, so a dropped
-		// connection is never answered by replaying a script that may have run.
-		ap, err := single.AutoPipeline()
-		if err != nil {
-			_ = rdb.Close()
-			return nil, "", nil, fmt.Errorf("redis autopipeline: %w", err)
-		}
-		rdb, describe = ap, describe+", autopipelined"
+	// Coalesce the commands of concurrent requests into shared pipelines: under load Redis
+	// reads and answers many commands per system call (docs/performance.md). The
+	// asynchronous face lets the several commands of one ginsms step join one batch.
+	// Atomicity is unchanged, it lives in each command and script, and ginsms marks its
+	// scripts so that no client, this one included, ever re-sends one.
+	ap, err := base.AsyncAutoPipeline()
+	if err != nil {
+		_ = base.Close()
+		return nil, "", nil, fmt.Errorf("redis autopipeline: %w", err)
 	}
-	return rdb, describe, func() { _ = base.Close() }, nil
+	return ap, fmt.Sprintf("redis at %s%v, autopipelined", cfg.Addr, cfg.Addrs), func() { _ = base.Close() }, nil
+}
+
+// clockTick is how often the embedded Redis's clock catches up with real time.
+const clockTick = 100 * time.Millisecond
+
+// followRealTime moves the clock of mr with real time, so that keys expire on schedule:
+// miniredis otherwise never lets time pass. It returns a function that stops it.
+func followRealTime(mr *miniredis.Miniredis) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(clockTick)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case now := <-t.C:
+				mr.FastForward(now.Sub(last))
+				last = now
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }

@@ -6,15 +6,22 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginsms/ginsms/ginsms"
-	"github.com/ginsms/ginsms/middleware"
 )
 
-// ginsmsFields: /register reads "phone" and "sms_code", the defaults.
-var ginsmsFields = middleware.FieldNames{}
+// registerForm is what the sign-up route reads of its own, after RequireSMSCode read
+// phone and sms_code from the same body and left it whole.
+type registerForm struct {
+	Username string `json:"username" form:"username"`
+}
 
 // registerHandler is a stub of an application's sign-up: RequireSMSCode ran before it, so
 // the phone is verified; a real one would create the account here.
 func registerHandler(c *gin.Context) {
 	phone, _ := ginsms.VerifiedPhone(c)
-	c.JSON(http.StatusOK, gin.H{"code": 200, "errormsg": "ok", "phone": phone})
+	var form registerForm
+	if err := c.ShouldBind(&form); err != nil {
+		c.JSON(http.StatusBadRequest, gin.H{"error": "unreadable body"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"registered": phone, "username": form.Username})
 }

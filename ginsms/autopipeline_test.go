@@ -7,15 +7,27 @@ import (
 	"github.com/ginsms/ginsms/internal/redistest"
 )
 
-// The example server hands ginsms go-redis's autopipeliner, which batches the commands of
-// concurrent requests: the guarantees must hold through it too.
+// The example server hands ginsms go-redis's asynchronous autopipeliner, which batches the
+// commands of concurrent requests: the guarantees must hold through it, and through the
+// blocking one.
 func TestGuaranteesThroughAutoPipeline(t *testing.T) {
-	rdb, prefix := redistest.Client(t)
-	ap, err := rdb.AutoPipeline()
-	if err != nil {
-		t.Fatal(err)
+	for _, async := range []bool{true, false} {
+		t.Run(map[bool]string{true: "async", false: "blocking"}[async], func(t *testing.T) {
+			rdb, prefix := redistest.Client(t)
+			build := rdb.AutoPipeline
+			if async {
+				build = rdb.AsyncAutoPipeline
+			}
+			ap, err := build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			testGuarantees(t, newEnvServing(t, rdb, ap, prefix, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 3 }))
+		})
 	}
-	e := newEnvServing(t, rdb, ap, prefix, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 3 })
+}
+
+func testGuarantees(t *testing.T, e *env) {
 
 	const n = 50
 	for i := 0; i < n; i++ {

@@ -88,7 +88,7 @@ func BenchmarkVerify(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := e.service.Verify(ctx, testPhone, "123456"); err != ginsms.ErrCodeWrong {
+		if err := e.service.Verify(ctx, testPhone, "123456", ""); err != ginsms.ErrCodeWrong {
 			b.Fatal(err)
 		}
 	}

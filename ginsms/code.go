@@ -24,3 +24,8 @@ func newCode(n int) (string, error) {
 	}
 	return string(out[:n]), nil
 }
+
+// newMessageID returns the id of one code's message (sender.Message.ID): random, so it
+// names this code alone, and the same for any repeat of it, so a provider or receiver
+// that deduplicates can drop a repeat.
+func newMessageID() string { return rand.Text() }

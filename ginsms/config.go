@@ -2,43 +2,47 @@ package ginsms
 
 import (
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/ginsms/ginsms/captcha"
+	"github.com/ginsms/ginsms/internal/contract"
+	"github.com/ginsms/ginsms/internal/input"
 	"github.com/ginsms/ginsms/internal/keys"
 	"github.com/ginsms/ginsms/middleware"
+	"github.com/ginsms/ginsms/sender"
 )
 
-// Config is the whole ginsms configuration; its mapstructure tags mirror config.yaml.
-// Start from DefaultConfig; LoadConfig reads it from a file and GINSMS_* variables.
+// Config is the whole ginsms configuration. Its mapstructure tags mirror config.yaml
+// (LoadConfig reads it, from a file of its own or a section of the application's); the
+// fields without a tag are set in code. Start from DefaultConfig.
 type Config struct {
-	// Server is read by the example server only.
-	Server ServerConfig `mapstructure:"server"`
-	// Redis is read by NewRedisClient and the example server; the library itself uses the
-	// client the application passes in.
-	Redis    RedisConfig    `mapstructure:"redis"`
-	Routes   RoutesConfig   `mapstructure:"routes"`
-	Captcha  captcha.Config `mapstructure:"captcha"`
-	SMS      SMSConfig      `mapstructure:"sms"`
-	Sender   SenderConfig   `mapstructure:"sender"`
-	Messages map[int]string `mapstructure:"messages"` // errormsg per code, overriding the contract's texts
-	// Demo enables the example server's demo phone (messages shown in the page). Example only.
-	Demo bool `mapstructure:"demo"`
-}
+	// Redis is read by NewRedisClient only: the library uses the client the application
+	// passes to New or Register.
+	Redis   RedisConfig    `mapstructure:"redis"`
+	Routes  RoutesConfig   `mapstructure:"routes"`
+	Captcha captcha.Config `mapstructure:"captcha"`
+	SMS     SMSConfig      `mapstructure:"sms"`
+	// Sender selects the SMS provider; set Sender.Custom for a provider of one's own.
+	Sender sender.Config `mapstructure:"sender"`
+	// Messages overrides the errormsg of contract codes, e.g. {4004: "Too many requests"}.
+	// Optional. Default: the contract's texts.
+	Messages map[int]string `mapstructure:"messages"`
 
-// ServerConfig configures the example server.
-type ServerConfig struct {
-	Addr string `mapstructure:"addr"` // Optional. Default: ":8080"
-	// TrustedProxies are the proxies whose X-Forwarded-For is believed when the client IP
-	// is taken for per-IP quotas. Optional. Default: none, so a forged header changes nothing.
-	TrustedProxies []string `mapstructure:"trusted_proxies"`
+	// Logger receives every line the Service and its default handlers write: storage
+	// and provider failures, and the codes of the demo log sender. Optional. Default:
+	// slog.Default().
+	Logger *slog.Logger `mapstructure:"-"`
+	// ErrorHandler answers a request whose storage step failed. It must write an answer
+	// and abort. Optional. Default: a line through Logger and 5002 (HTTP 503).
+	ErrorHandler middleware.ErrorHandler `mapstructure:"-"`
 }
 
 // RedisConfig describes the Redis to connect to (see NewRedisClient).
 type RedisConfig struct {
-	Addr       string   `mapstructure:"addr"`        // host:port; "" = the example's embedded Redis
+	Addr       string   `mapstructure:"addr"`        // host:port of a single Redis
 	Addrs      []string `mapstructure:"addrs"`       // several: a Cluster, or Sentinels with MasterName
 	MasterName string   `mapstructure:"master_name"` // Sentinel master name
 	Username   string   `mapstructure:"username"`
@@ -53,18 +57,24 @@ type RoutesConfig struct {
 
 // SMSConfig configures codes, the send interval and the quotas.
 type SMSConfig struct {
-	PhonePattern      string        `mapstructure:"phone_pattern"`       // Default: middleware.DefaultPhonePattern
+	// PhonePattern is the regular expression a phone must match, exactly as sent.
+	// Optional. Default: `^1[3-9]\d{9}$`. For E.164 numbers: `^\+[1-9]\d{6,14}$`.
+	PhonePattern      string        `mapstructure:"phone_pattern"`
 	CodeLength        int           `mapstructure:"code_length"`         // Default: 6 (4 to 10)
 	CodeTTL           time.Duration `mapstructure:"code_ttl"`            // Default: 60s
 	SendInterval      time.Duration `mapstructure:"send_interval"`       // Default: 60s
 	MaxVerifyAttempts int           `mapstructure:"max_verify_attempts"` // Default: 5
-	// Quotas; 0 switches one off. Each window starts with its first send and its counter
+	// Quotas; 0 switches one off. Each window starts with its first count and its counter
 	// expires with it.
-	DailyLimitPerPhone int    `mapstructure:"daily_limit_per_phone"` // Default: 10
-	HourlyLimitPerIP   int    `mapstructure:"hourly_limit_per_ip"`   // Default: 30
-	DailyLimitTotal    int    `mapstructure:"daily_limit_total"`     // Default: 0 (off)
-	Key                string `mapstructure:"key"`                   // Default: "sms_%s"
-	FlagKey            string `mapstructure:"flag_key"`              // Default: "is_send_%s"
+	DailyLimitPerPhone int `mapstructure:"daily_limit_per_phone"` // Default: 10
+	HourlyLimitPerIP   int `mapstructure:"hourly_limit_per_ip"`   // Default: 30
+	DailyLimitTotal    int `mapstructure:"daily_limit_total"`     // Default: 0 (off)
+	// HourlyVerifyLimitPerIP caps the verify tries from one client address (IPv6: its
+	// /64) per hour. Default: 1000, high enough for carrier NAT, where thousands of users
+	// share one IPv4 address.
+	HourlyVerifyLimitPerIP int    `mapstructure:"hourly_verify_limit_per_ip"`
+	Key                    string `mapstructure:"key"`      // Default: "sms_%s"
+	FlagKey                string `mapstructure:"flag_key"` // Default: "is_send_%s"
 	// LegacyStatus answers every outcome with HTTP 200, as the original service did.
 	LegacyStatus bool `mapstructure:"legacy_status"`
 }
@@ -72,52 +82,49 @@ type SMSConfig struct {
 // DefaultConfig returns the contract's defaults.
 func DefaultConfig() Config {
 	return Config{
-		Server:  ServerConfig{Addr: ":8080", TrustedProxies: []string{}},
 		Redis:   RedisConfig{Addrs: []string{}},
 		Captcha: captcha.DefaultConfig(),
 		SMS: SMSConfig{
-			PhonePattern:       middleware.DefaultPhonePattern,
-			CodeLength:         6,
-			CodeTTL:            60 * time.Second,
-			SendInterval:       60 * time.Second,
-			MaxVerifyAttempts:  5,
-			DailyLimitPerPhone: 10,
-			HourlyLimitPerIP:   30,
-			Key:                "sms_%s",
-			FlagKey:            "is_send_%s",
+			PhonePattern:           input.DefaultPhonePattern,
+			CodeLength:             6,
+			CodeTTL:                60 * time.Second,
+			SendInterval:           60 * time.Second,
+			MaxVerifyAttempts:      5,
+			DailyLimitPerPhone:     10,
+			HourlyLimitPerIP:       30,
+			HourlyVerifyLimitPerIP: 1000,
+			Key:                    "sms_%s",
+			FlagKey:                "is_send_%s",
 		},
-		Sender:   DefaultSenderConfig(),
+		Sender:   sender.DefaultConfig(),
 		Messages: map[int]string{},
 	}
 }
 
-// Validate checks every setting the library uses and names the first bad key.
+// Validate checks every setting the library uses and reports every problem at once,
+// each naming its key.
 func (c Config) Validate() error {
+	var errs []error
 	if p := c.Routes.Prefix; p != "" && (!strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/")) {
-		return configError("routes.prefix", "must start with / and not end with / (or be empty), got %q", p)
+		errs = append(errs, configError("routes.prefix", "must start with / and not end with / (or be empty), got %q", p))
 	}
-	if err := c.Captcha.Validate(); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
-	}
-	if err := c.SMS.validate(); err != nil {
-		return err
-	}
-	if err := c.Sender.Validate(); err != nil {
-		return err
-	}
+	errs = append(errs, c.Captcha.Validate())
+	errs = append(errs, c.SMS.validate()...)
+	errs = append(errs, c.Sender.Validate())
 	for code := range c.Messages {
-		if middleware.Code(code).DefaultText() == "" {
-			return configError("messages", "%d is not a contract code", code)
+		if contract.Code(code).DefaultText() == "" {
+			errs = append(errs, configError("messages", "%d is not a contract code", code))
 		}
 	}
-	return nil
+	return configProblems(errs...)
 }
 
-func (s SMSConfig) validate() error {
+func (s SMSConfig) validate() []error {
+	var errs []error
 	if _, err := regexp.Compile(s.PhonePattern); err != nil || s.PhonePattern == "" {
-		return configError("sms.phone_pattern", "must be a valid regular expression, got %q", s.PhonePattern)
+		errs = append(errs, configError("sms.phone_pattern", "must be a valid regular expression, got %q", s.PhonePattern))
 	}
-	checks := []struct {
+	for _, ch := range []struct {
 		key  string
 		bad  bool
 		want string
@@ -130,23 +137,82 @@ func (s SMSConfig) validate() error {
 		{"sms.daily_limit_per_phone", s.DailyLimitPerPhone < 0, "0 (off) or more", s.DailyLimitPerPhone},
 		{"sms.hourly_limit_per_ip", s.HourlyLimitPerIP < 0, "0 (off) or more", s.HourlyLimitPerIP},
 		{"sms.daily_limit_total", s.DailyLimitTotal < 0, "0 (off) or more", s.DailyLimitTotal},
-	}
-	for _, ch := range checks {
+		{"sms.hourly_verify_limit_per_ip", s.HourlyVerifyLimitPerIP < 0, "0 (off) or more", s.HourlyVerifyLimitPerIP},
+	} {
 		if ch.bad {
-			return configError(ch.key, "must be %s, got %v", ch.want, ch.got)
+			errs = append(errs, configError(ch.key, "must be %s, got %v", ch.want, ch.got))
 		}
 	}
 	for _, t := range []struct{ key, tmpl string }{{"sms.key", s.Key}, {"sms.flag_key", s.FlagKey}} {
 		if _, err := keys.Parse(t.tmpl); err != nil {
-			return configError(t.key, "%v, got %q", err, t.tmpl)
+			errs = append(errs, configError(t.key, "%v, got %q", err, t.tmpl))
 		}
 	}
 	if s.Key == s.FlagKey {
-		return configError("sms.flag_key", "must differ from sms.key, both are %q", s.Key)
+		errs = append(errs, configError("sms.flag_key", "must differ from sms.key, both are %q", s.Key))
 	}
-	return nil
+	return errs
 }
 
 func configError(key, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, key, fmt.Sprintf(format, args...))
+}
+
+// configErrors is every problem of a configuration, one line each ("sms.code_ttl: ...").
+type configErrors []string
+
+func (e configErrors) Error() string {
+	if len(e) == 1 {
+		return ErrInvalidConfig.Error() + ": " + e[0]
+	}
+	return ErrInvalidConfig.Error() + ":\n\t" + strings.Join(e, "\n\t")
+}
+
+func (configErrors) Unwrap() error { return ErrInvalidConfig }
+
+// configProblems gathers the problems of errs (nil ones skipped, joined ones flattened)
+// into one error that lists each once, naming its key, under one heading.
+func configProblems(errs ...error) error {
+	var lines []string
+	var walk func(err error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+		case configErrors:
+			lines = append(lines, e...)
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				walk(inner)
+			}
+		default:
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if line = problemLine(line); line != "" {
+					lines = append(lines, line)
+				}
+			}
+		}
+	}
+	for _, err := range errs {
+		walk(err)
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return configErrors(lines)
+}
+
+// decodedKey matches a decoding problem as mapstructure words it: 'sms.code_ttl' 60 is ...
+var decodedKey = regexp.MustCompile(`^'([^']+)' (.*)$`)
+
+// problemLine is line without the packages' headings, "" when nothing is left.
+func problemLine(line string) string {
+	line = strings.TrimSpace(line)
+	for _, heading := range []string{ErrInvalidConfig.Error() + ": ", sender.ErrInvalidConfig.Error() + ": ",
+		captcha.ErrInvalidConfig.Error() + ": ", "decoding failed due to the following error(s):"} {
+		line = strings.TrimPrefix(line, heading)
+	}
+	if m := decodedKey.FindStringSubmatch(line); m != nil {
+		line = m[1] + ": " + m[2]
+	}
+	return strings.TrimSpace(line)
 }

@@ -1,13 +1,25 @@
 package ginsms
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
-// Sentinel errors. Storage failures are returned wrapped with the operation that failed.
+// Sentinel errors. Storage failures are returned wrapped with the step that failed.
 var (
 	// ErrInvalidConfig is wrapped by every configuration error; the message names the key.
 	ErrInvalidConfig = errors.New("ginsms: invalid configuration")
-	// ErrInvalidInput reports a phone or code that does not have the configured form.
+	// ErrInvalidInput reports a phone or code that does not have the configured form (4005).
 	ErrInvalidInput = errors.New("ginsms: invalid phone or code")
+	// ErrTooFrequent reports a send or verify refused by the send interval or a quota
+	// (4004); RetryAfter tells how long to wait.
+	ErrTooFrequent = errors.New("ginsms: too frequent")
+	// ErrSendFailed reports that the SMS provider did not take the message (5001). When
+	// the provider definitely refused it, the send was taken back and the user may retry
+	// at once; when the outcome is unknown (a timeout, a connection lost after the request
+	// went out) the SMS may still arrive, so the send was kept, its code verifies, and
+	// RetryAfter tells how long until another may be sent.
+	ErrSendFailed = errors.New("ginsms: sms provider failed")
 	// ErrCodeWrong reports a wrong SMS code; one try was counted (4006).
 	ErrCodeWrong = errors.New("ginsms: sms code wrong")
 	// ErrCodeExpired reports that no code is live for the phone: never sent, expired,
@@ -16,3 +28,25 @@ var (
 	// ErrStorage reports that Redis could not be reached or answered an error (5002).
 	ErrStorage = errors.New("ginsms: storage unavailable")
 )
+
+// RetryAfter returns how long the caller must wait before trying again after err, as
+// the Retry-After header says it: for ErrTooFrequent, and for ErrSendFailed when the
+// SMS may still arrive. ok is false for any other error.
+func RetryAfter(err error) (wait time.Duration, ok bool) {
+	var r *retryError
+	if errors.As(err, &r) {
+		return r.wait, true
+	}
+	return 0, false
+}
+
+// retryError is err with the wait the client is told.
+type retryError struct {
+	err  error
+	wait time.Duration
+}
+
+func (e *retryError) Error() string {
+	return e.err.Error() + ", retry in " + e.wait.Round(time.Second).String()
+}
+func (e *retryError) Unwrap() error { return e.err }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/internal/redistest"
+	"github.com/ginsms/ginsms/sender"
 )
 
 func init() { gin.SetMode(gin.TestMode) }
@@ -31,9 +32,9 @@ type recordingSender struct {
 	discard bool // benchmarks: keep nothing
 }
 
-type sentSMS struct{ phone, code string }
+type sentSMS struct{ phone, code, id string }
 
-func (s *recordingSender) Send(ctx context.Context, phone, code string) error {
+func (s *recordingSender) Send(ctx context.Context, msg sender.Message) error {
 	if s.delay > 0 {
 		select {
 		case <-time.After(s.delay):
@@ -49,7 +50,7 @@ func (s *recordingSender) Send(ctx context.Context, phone, code string) error {
 	if s.discard {
 		return nil
 	}
-	s.sent = append(s.sent, sentSMS{phone, code})
+	s.sent = append(s.sent, sentSMS{msg.Phone, msg.Code, msg.ID})
 	return nil
 }
 
@@ -79,28 +80,29 @@ func testConfig(prefix string) ginsms.Config {
 	return cfg
 }
 
-func newEnv(t testing.TB, mutate func(*ginsms.Config), opts ...ginsms.Option) *env {
+func newEnv(t testing.TB, mutate func(*ginsms.Config)) *env {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
-	return newEnvWith(t, rdb, prefix, mutate, opts...)
+	return newEnvWith(t, rdb, prefix, mutate)
 }
 
-func newEnvWith(t testing.TB, rdb *redis.Client, prefix string, mutate func(*ginsms.Config), opts ...ginsms.Option) *env {
+func newEnvWith(t testing.TB, rdb *redis.Client, prefix string, mutate func(*ginsms.Config)) *env {
 	t.Helper()
-	return newEnvServing(t, rdb, rdb, prefix, mutate, opts...)
+	return newEnvServing(t, rdb, rdb, prefix, mutate)
 }
 
 // newEnvServing mounts ginsms on serving (such as an autopipeliner), and checks keys
-// through rdb.
-func newEnvServing(t testing.TB, rdb *redis.Client, serving redis.UniversalClient, prefix string, mutate func(*ginsms.Config), opts ...ginsms.Option) *env {
+// through rdb. The recording sender is the Service's unless mutate sets another.
+func newEnvServing(t testing.TB, rdb *redis.Client, serving redis.UniversalClient, prefix string, mutate func(*ginsms.Config)) *env {
 	t.Helper()
 	cfg := testConfig(prefix)
+	e := &env{t: t, router: gin.New(), rdb: rdb, prefix: prefix, sender: &recordingSender{}}
+	cfg.Sender.Custom = e.sender
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	e := &env{t: t, router: gin.New(), rdb: rdb, prefix: prefix, sender: &recordingSender{}, cfg: cfg}
-	opts = append([]ginsms.Option{ginsms.WithSender(e.sender)}, opts...)
-	svc, err := ginsms.Register(e.router, serving, cfg, opts...)
+	e.cfg = cfg
+	svc, err := ginsms.Register(e.router, serving, cfg)
 	if err != nil {
 		t.Fatalf("Register: %v", err)
 	}

@@ -2,53 +2,126 @@ package ginsms
 
 import (
 	"fmt"
+	"os"
 	"reflect"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/viper"
+
+	"github.com/ginsms/ginsms/internal/contract"
 )
 
-// EnvPrefix prefixes the environment variables that override config keys: the key's path
+// envPrefix prefixes the environment variables that override config keys: the key's path
 // in upper case with "_" for ".", e.g. GINSMS_REDIS_ADDR for redis.addr.
-const EnvPrefix = "GINSMS"
+const envPrefix = "GINSMS"
 
-// LoadConfig reads the YAML file at path over DefaultConfig, applies GINSMS_* environment
-// overrides to every key, and validates the result. A path of "" reads no file. A missing
-// or unreadable file, an unknown key, and an invalid value are errors that name the cause.
-func LoadConfig(path string) (Config, error) {
-	v := viper.New()
-	v.SetEnvPrefix(EnvPrefix)
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	v.AutomaticEnv()
-	// Every key must be known to viper for its environment variable to be read.
+// LoadConfig reads the ginsms settings over DefaultConfig from the YAML file at path
+// ("" reads no file), applies GINSMS_* environment variables to every key, and validates
+// the result.
+//
+// section names where the settings are in the file: "" for the top level, where the
+// keys redis, routes, captcha, sms, sender and messages are read and every other key is
+// left to the application; or a key such as "sms_verification" (nested: "auth.sms") whose
+// whole subtree is ginsms's. Inside ginsms's keys an unknown key is an error, so a typo
+// does not pass silently. The environment variables are the same in both cases:
+// GINSMS_SMS_CODE_TTL=90s, GINSMS_REDIS_ADDRS=host1:6379,host2:6379,
+// GINSMS_MESSAGES_4004="Too many requests".
+//
+// Durations need a unit ("60s", "5m"): a bare number is an error. Every problem found is
+// reported at once, each naming its key; the error wraps ErrInvalidConfig.
+func LoadConfig(path, section string) (Config, error) {
 	defaults := map[string]any{}
 	if err := mapstructure.Decode(DefaultConfig(), &defaults); err != nil {
 		return Config{}, fmt.Errorf("ginsms: config defaults: %w", err)
 	}
-	setDefaults(v, "", defaults)
+	v := viper.New()
+	v.SetEnvPrefix(envPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	setDefaults(v, "", defaults) // a key must be known to viper for its variable to be read
 	if path != "" {
-		v.SetConfigFile(path)
-		v.SetConfigType("yaml")
-		if err := v.ReadInConfig(); err != nil {
+		tree, err := readSection(path, section)
+		if err != nil {
+			return Config{}, err
+		}
+		for k := range tree {
+			if _, ours := defaults[k]; !ours && section == "" {
+				delete(tree, k) // the application's own key
+			}
+		}
+		if err := v.MergeConfigMap(tree); err != nil {
 			return Config{}, fmt.Errorf("ginsms: config file %s: %w", path, err)
 		}
 	}
-	var cfg Config
-	err := v.Unmarshal(&cfg, func(dc *mapstructure.DecoderConfig) {
-		dc.ErrorUnused = true
-	})
-	if err != nil {
-		return Config{}, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	for _, code := range contract.Codes() {
+		if text, ok := os.LookupEnv(envPrefix + "_MESSAGES_" + strconv.Itoa(int(code))); ok {
+			v.Set("messages."+strconv.Itoa(int(code)), text)
+		}
 	}
+	cfg := DefaultConfig()
+	decodeErr := v.Unmarshal(&cfg, func(dc *mapstructure.DecoderConfig) {
+		dc.ErrorUnused = true
+		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(durationHook, mapstructure.StringToSliceHookFunc(","))
+	})
 	if cfg.Messages == nil {
 		cfg.Messages = map[int]string{}
 	}
-	if err := cfg.Validate(); err != nil {
+	// A key that failed to decode keeps its default, so Validate reports the others.
+	if err := configProblems(decodeErr, cfg.Validate()); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// readSection returns the settings of section ("" = all) in the YAML file at path.
+func readSection(path, section string) (map[string]any, error) {
+	f := viper.New()
+	f.SetConfigFile(path)
+	f.SetConfigType("yaml")
+	if err := f.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("ginsms: config file %s: %w", path, err)
+	}
+	if section == "" {
+		return f.AllSettings(), nil
+	}
+	if !f.IsSet(section) {
+		return nil, fmt.Errorf("%w: config file %s has no section %q", ErrInvalidConfig, path, section)
+	}
+	tree, ok := f.Get(section).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s: section %q is not a mapping", ErrInvalidConfig, path, section)
+	}
+	return tree, nil
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// durationHook decodes a duration from text with a unit, and refuses a bare number,
+// which would otherwise be read as nanoseconds.
+func durationHook(_ reflect.Type, to reflect.Type, data any) (any, error) {
+	if to != durationType {
+		return data, nil
+	}
+	switch d := data.(type) {
+	case time.Duration:
+		return d, nil
+	case string:
+		parsed, err := time.ParseDuration(strings.TrimSpace(d))
+		if err == nil {
+			return parsed, nil
+		}
+		if _, numErr := strconv.ParseFloat(strings.TrimSpace(d), 64); numErr == nil {
+			return nil, fmt.Errorf("%q is a bare number: add a unit, e.g. %ss", d, strings.TrimSpace(d))
+		}
+		return nil, fmt.Errorf("%q is not a duration such as 60s or 5m", d)
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return nil, fmt.Errorf("%v is a bare number: add a unit, e.g. %vs", d, d)
+	}
+	return data, nil
 }
 
 // setDefaults registers every leaf of m (nested maps of mapstructure.Decode) under its
@@ -73,10 +146,9 @@ func setDefaults(v *viper.Viper, prefix string, m map[string]any) {
 }
 
 // NewRedisClient returns a client for cfg: a Cluster client for several addrs, a Sentinel
-// failover client with master_name, otherwise a single-node client for addr. Retries are
-// off: a command that failed on the network may have run, and replaying a script that
-// counts a quota or stores a code would count or refuse twice; the request answers 5002
-// instead and the user tries again.
+// failover client with master_name, otherwise a single-node client for addr. ginsms
+// never lets a client re-send a script or a captcha GETDEL whose reply was lost (see
+// the package doc), whatever the client's retry options.
 func NewRedisClient(cfg RedisConfig) redis.UniversalClient {
 	addrs := cfg.Addrs
 	if len(addrs) == 0 && cfg.Addr != "" {
@@ -88,6 +160,5 @@ func NewRedisClient(cfg RedisConfig) redis.UniversalClient {
 		Username:   cfg.Username,
 		Password:   cfg.Password,
 		DB:         cfg.DB,
-		MaxRetries: -1,
 	})
 }

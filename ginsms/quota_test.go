@@ -33,15 +33,7 @@ func retryAfter(t *testing.T, a answer) int {
 	return n
 }
 
-// scriptModes runs a test on the single-node scripts and on the per-slot (Cluster) path.
-func scriptModes(t *testing.T, f func(t *testing.T, opts ...ginsms.Option)) {
-	t.Run("single", func(t *testing.T) { f(t) })
-	t.Run("per-slot", func(t *testing.T) { f(t, ginsms.WithSplitScripts()) })
-}
-
-func TestQuotas(t *testing.T) { scriptModes(t, testQuotas) }
-
-func testQuotas(t *testing.T, opts ...ginsms.Option) {
+func TestQuotas(t *testing.T) {
 	tests := []struct {
 		name   string
 		mutate func(*ginsms.Config)
@@ -86,7 +78,7 @@ func testQuotas(t *testing.T, opts ...ginsms.Option) {
 			e := newEnv(t, func(c *ginsms.Config) {
 				c.SMS.DailyLimitPerPhone, c.SMS.HourlyLimitPerIP = 0, 0
 				tt.mutate(c)
-			}, opts...)
+			})
 			for i := 0; i < tt.allowed; i++ {
 				if got := e.sendFrom(tt.phone(i), tt.remote(i), i); got.Code != 200 {
 					t.Fatalf("send %d = %+v, want 200", i+1, got)
@@ -119,9 +111,7 @@ func testQuotas(t *testing.T, opts ...ginsms.Option) {
 
 // Concurrent requests never exceed a quota: each is counted in the same atomic step
 // that stores the code.
-func TestConcurrentQuota(t *testing.T) { scriptModes(t, testConcurrentQuota) }
-
-func testConcurrentQuota(t *testing.T, opts ...ginsms.Option) {
+func TestConcurrentQuota(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		mutate func(*ginsms.Config)
@@ -132,7 +122,7 @@ func testConcurrentQuota(t *testing.T, opts ...ginsms.Option) {
 			func(i int) string { return fmt.Sprintf("203.0.113.%d:1", i+1) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, tt.mutate, opts...)
+			e := newEnv(t, tt.mutate)
 			const n = 40
 			for i := 0; i < n; i++ {
 				e.seedCaptcha(uuidN(i), "1234")
@@ -161,8 +151,7 @@ func testConcurrentQuota(t *testing.T, opts ...ginsms.Option) {
 }
 
 // raceHook fills the per-IP quota just before the store step, as a concurrent request on
-// another app server would. On the per-slot path the phone's script then succeeds and the
-// reservation fails; on a single node the one script sees the full quota.
+// another app server would: the phone's script then succeeds and the reservation fails.
 type raceHook struct {
 	rdb *redis.Client
 	key string
@@ -172,8 +161,8 @@ func (h raceHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (h raceHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		if args := cmd.Args(); strings.HasPrefix(cmd.Name(), "eval") && len(args) > 2 && fmt.Sprint(args[2]) == "6" {
-			h.rdb.Set(ctx, h.key, 1, time.Hour) // store_all.lua: the only script with 6 keys
+		if args := cmd.Args(); strings.HasPrefix(cmd.Name(), "eval") && len(args) > 2 && fmt.Sprint(args[2]) == "4" {
+			h.rdb.Set(ctx, h.key, 1, time.Hour) // store_code.lua: the only script with 4 keys
 		}
 		return next(ctx, cmd)
 	}
@@ -188,10 +177,8 @@ func (h raceHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 	}
 }
 
-func TestQuotaLostRaceGivesBack(t *testing.T) { scriptModes(t, testQuotaLostRace) }
-
-func testQuotaLostRace(t *testing.T, opts ...ginsms.Option) {
-	e := newEnv(t, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 1 }, opts...)
+func TestQuotaLostRaceGivesBack(t *testing.T) {
+	e := newEnv(t, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 1 })
 	other, _ := redistest.Client(t)
 	e.rdb.AddHook(raceHook{rdb: other, key: e.prefix + "sms_ip:192.0.2.1"})
 	got := e.sendGET(testPhone, uuidN(1), "1234")

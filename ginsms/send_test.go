@@ -3,6 +3,7 @@ package ginsms_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/internal/redistest"
+	"github.com/ginsms/ginsms/sender"
 )
 
 // Every row of the contract's send order, one case each.
@@ -48,7 +50,10 @@ func TestSendOrder(t *testing.T) {
 		{name: "success JSON POST", method: "POST", target: "/sms_codes/" + testPhone, contentType: "application/json", body: `{"imgcode":"1234","uuid":"` + u + `"}`, seed: true, wantCode: 200, wantStatus: 200, wantSent: true},
 		{name: "JSON number imgcode", method: "POST", target: "/sms_codes/" + testPhone, contentType: "application/json", body: `{"imgcode":1234,"uuid":"` + u + `"}`, seed: true, wantCode: 200, wantStatus: 200, wantSent: true},
 		{name: "malformed JSON", method: "POST", target: "/sms_codes/" + testPhone, contentType: "application/json", body: `{"imgcode":`, seed: true, wantCode: 4005, wantStatus: 400, wantCaptcha: true},
-		{name: "oversized body", method: "POST", target: "/sms_codes/" + testPhone, contentType: "application/x-www-form-urlencoded", body: "imgcode=1234&uuid=" + u + "&pad=" + strings.Repeat("x", 9000), seed: true, wantCode: 4005, wantStatus: 400, wantCaptcha: true},
+		{name: "big body, fields first", method: "POST", target: "/sms_codes/" + testPhone, contentType: "application/x-www-form-urlencoded", body: "imgcode=1234&uuid=" + u + "&pad=" + strings.Repeat("x", 90<<10), seed: true, wantCode: 200, wantStatus: 200, wantSent: true},
+		{name: "fields past the 64 KiB looked at", method: "POST", target: "/sms_codes/" + testPhone, contentType: "application/x-www-form-urlencoded", body: "pad=" + strings.Repeat("x", 90<<10) + "&imgcode=1234&uuid=" + u, seed: true, wantCode: 4001, wantStatus: 400, wantCaptcha: true},
+		{name: "phone with a newline", method: "GET", target: "/sms_codes/" + testPhone + "%0A?imgcode=1234&uuid=" + u, seed: true, wantCode: 4005, wantStatus: 400, wantCaptcha: true},
+		{name: "form phone whose + became a space", method: "POST", target: "/sms_codes/x", contentType: "application/x-www-form-urlencoded", body: "phone=+" + testPhone + "&imgcode=1234&uuid=" + u, seed: true, wantCode: 4005, wantStatus: 400, wantCaptcha: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,10 +144,8 @@ func TestWrongAnswerConsumesCaptcha(t *testing.T) {
 }
 
 // However many concurrent requests arrive for one phone, at most one SMS is sent.
-func TestConcurrentSendsOnePhone(t *testing.T) { scriptModes(t, testConcurrentSendsOnePhone) }
-
-func testConcurrentSendsOnePhone(t *testing.T, opts ...ginsms.Option) {
-	e := newEnv(t, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 }, opts...)
+func TestConcurrentSendsOnePhone(t *testing.T) {
+	e := newEnv(t, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 })
 	const n = 50
 	for i := 0; i < n; i++ {
 		e.seedCaptcha(uuidN(100+i), "1234")
@@ -195,23 +198,46 @@ func runConcurrently(n int, f func(i int) int) map[int]int {
 	return codes
 }
 
-func TestSenderFailureTakesSendBack(t *testing.T) { scriptModes(t, testSenderFailure) }
-
-func testSenderFailure(t *testing.T, opts ...ginsms.Option) {
-	e := newEnv(t, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 }, opts...)
-	e.sender.fail = errors.New("provider down")
+// A definite refusal by the provider takes everything back: the user can retry at once.
+func TestSenderRefusalTakesSendBack(t *testing.T) {
+	e := newEnv(t, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 })
+	e.sender.fail = fmt.Errorf("%w: gateway: number barred", sender.ErrRefused)
 	e.seedCaptcha(uuidN(1), "1234")
-	if got := e.sendGET(testPhone, uuidN(1), "1234"); got.Code != 5001 || got.Status != http.StatusBadGateway {
-		t.Fatalf("answer = %+v, want 5001 / 502", got)
+	if got := e.sendGET(testPhone, uuidN(1), "1234"); got.Code != 5001 || got.Status != http.StatusBadGateway || got.RetryAfter != "" {
+		t.Fatalf("answer = %+v, want 5001 / 502 without Retry-After", got)
 	}
 	if keys := e.keys(); len(keys) != 0 {
-		t.Fatalf("keys left after a failed send: %v (flag, code and quota counts must be taken back)", keys)
+		t.Fatalf("keys left after a refused send: %v (flag, code and quota counts must be taken back)", keys)
 	}
-	// The user can retry at once.
 	e.sender.fail = nil
 	e.seedCaptcha(uuidN(2), "1234")
 	if got := e.sendGET(testPhone, uuidN(2), "1234"); got.Code != 200 {
-		t.Fatalf("retry after a failed send = %+v, want 200", got)
+		t.Fatalf("retry after a refused send = %+v, want 200", got)
+	}
+}
+
+// An error that is not a refusal is an unknown outcome: the SMS may still arrive, so the
+// flag, the code and the counts stay, and the answer says when to retry.
+func TestSenderUnknownOutcomeKeepsSend(t *testing.T) {
+	e := newEnv(t, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 })
+	e.sender.fail = errors.New("connection reset after the request was written")
+	e.seedCaptcha(uuidN(1), "1234")
+	got := e.sendGET(testPhone, uuidN(1), "1234")
+	if got.Code != 5001 || got.Status != http.StatusBadGateway {
+		t.Fatalf("answer = %+v, want 5001 / 502", got)
+	}
+	if ra := retryAfter(t, got); ra < 58 || ra > 60 {
+		t.Errorf("Retry-After = %d, want the flag's remaining TTL (about 60)", ra)
+	}
+	for _, k := range []string{"is_send_" + testPhone, "sms_" + testPhone, "sms_" + testPhone + ":daily", "sms_ip:192.0.2.1", "sms_total"} {
+		if _, ok := e.get(k); !ok {
+			t.Errorf("%s taken back after an unknown outcome", k)
+		}
+	}
+	e.sender.fail = nil
+	e.seedCaptcha(uuidN(2), "1234")
+	if got := e.sendGET(testPhone, uuidN(2), "1234"); got.Code != 4004 {
+		t.Fatalf("retry after an unknown outcome = %+v, want 4004 (no second SMS in the interval)", got)
 	}
 }
 
@@ -220,14 +246,14 @@ func TestSenderTimeout(t *testing.T) {
 	e.sender.delay = 5 * time.Second
 	e.seedCaptcha(uuidN(1), "1234")
 	start := time.Now()
-	if got := e.sendGET(testPhone, uuidN(1), "1234"); got.Code != 5001 {
-		t.Fatalf("answer = %+v, want 5001", got)
+	if got := e.sendGET(testPhone, uuidN(1), "1234"); got.Code != 5001 || got.RetryAfter == "" {
+		t.Fatalf("answer = %+v, want 5001 with Retry-After", got)
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("a sender past its timeout held the request %v", d)
 	}
-	if _, ok := e.get("is_send_" + testPhone); ok {
-		t.Fatal("phone left locked after a timed-out send")
+	if _, ok := e.get("is_send_" + testPhone); !ok {
+		t.Fatal("a timed-out send was taken back: the SMS may still arrive")
 	}
 }
 
@@ -256,9 +282,7 @@ func TestRedisDown(t *testing.T) {
 }
 
 // A success costs 3 round trips (flag and quotas, captcha, store); a rate-limited one 1.
-func TestRoundTrips(t *testing.T) { scriptModes(t, testRoundTrips) }
-
-func testRoundTrips(t *testing.T, opts ...ginsms.Option) {
+func TestRoundTrips(t *testing.T) {
 	for _, quotasOn := range []bool{false, true} {
 		e := newEnv(t, func(c *ginsms.Config) {
 			if !quotasOn {
@@ -266,7 +290,7 @@ func testRoundTrips(t *testing.T, opts ...ginsms.Option) {
 			} else {
 				c.SMS.DailyLimitTotal = 1000
 			}
-		}, opts...)
+		})
 		counter := &redistest.CommandCounter{}
 		e.rdb.AddHook(counter)
 		e.seedCaptcha(uuidN(1), "1234")

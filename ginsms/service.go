@@ -5,86 +5,115 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ginsms/ginsms/captcha"
+	"github.com/ginsms/ginsms/internal/contract"
+	"github.com/ginsms/ginsms/internal/input"
+	"github.com/ginsms/ginsms/internal/keys"
+	"github.com/ginsms/ginsms/internal/mask"
 	"github.com/ginsms/ginsms/middleware"
+	"github.com/ginsms/ginsms/sender"
 )
 
-// Service is the SMS verification flow on one Redis: it serves the routes (Register), and
-// checks codes for Go code (Verify, RequireSMSCode). Build it with New; it is safe for
-// concurrent use.
+// Service is the SMS verification flow on one Redis: it serves the routes (Register),
+// sends codes (SendCode) and checks them (Verify, RequireSMSCode) for Go code. Build it
+// with New or Register; it is safe for concurrent use.
 type Service struct {
-	cfg       Config
-	store     *codeStore
-	captchas  *captcha.Store
-	images    *captcha.Handler
-	sender    Sender
-	logger    *slog.Logger
-	inputs    *middleware.Inputs
-	responder *middleware.Responder
-	onError   middleware.ErrorHandler
-
-	forceSplit bool // tests: the per-slot script path on a single node
+	cfg        Config
+	store      *codeStore
+	captchas   *captcha.Store
+	images     *captcha.Handler
+	sender     sender.Sender
+	senderKind string
+	timeout    time.Duration
+	logger     *slog.Logger
+	inputs     *input.Parser
+	resp       *contract.Responder
+	onError    func(*gin.Context, error)
+	mw         middleware.Config
 }
 
-// Option changes how New builds a Service.
-type Option func(*Service)
-
-// WithSender makes the Service send codes through sender instead of the one that
-// cfg.Sender describes.
-func WithSender(sender Sender) Option { return func(s *Service) { s.sender = sender } }
-
-// WithLogger sets the logger for storage and provider failures. Default: slog.Default().
-func WithLogger(logger *slog.Logger) Option { return func(s *Service) { s.logger = logger } }
-
-// WithErrorHandler sets how a storage failure is answered. Default: 5002 (HTTP 503) and a
-// log line, see middleware.DefaultErrorHandler.
-func WithErrorHandler(h middleware.ErrorHandler) Option { return func(s *Service) { s.onError = h } }
-
-// ErrNoRedis is returned by New without a Redis client.
-var ErrNoRedis = errors.New("ginsms: a redis client is required")
-
 // New validates cfg and builds a Service on rdb, which the application owns (a single,
-// Sentinel or Cluster client). It does not talk to Redis.
-func New(rdb redis.UniversalClient, cfg Config, opts ...Option) (*Service, error) {
+// Sentinel or Cluster client, or an autopipeliner over one). It does not talk to Redis;
+// call Check at start-up for that. On a Cluster or Ring client, sms.key and sms.flag_key
+// must put a phone's keys in one slot (hash tags such as "sms_{%s}"), or New refuses.
+func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if rdb == nil {
-		return nil, ErrNoRedis
+		return nil, fmt.Errorf("%w: a redis client is required", ErrInvalidConfig)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, logger: slog.Default(), onError: middleware.DefaultErrorHandler}
-	for _, opt := range opts {
-		opt(s)
+	if err := checkTopology(rdb, cfg.SMS); err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, logger: cfg.Logger}
+	if s.logger == nil {
+		s.logger = slog.Default()
 	}
 	var err error
 	if s.store, err = newCodeStore(rdb, cfg.SMS); err != nil {
 		return nil, err
 	}
-	s.store.split = s.store.split || s.forceSplit
 	if s.captchas, err = captcha.NewStore(rdb, cfg.Captcha); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	if s.responder, err = middleware.NewResponder(cfg.Messages, cfg.SMS.LegacyStatus); err != nil {
+	if s.resp, err = contract.NewResponder(cfg.Messages, cfg.SMS.LegacyStatus); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	if s.inputs, err = middleware.NewInputs(middleware.InputConfig{
-		PhonePattern: cfg.SMS.PhonePattern, SMSCodeLength: cfg.SMS.CodeLength,
-	}); err != nil {
+	s.onError = s.resp.OnStorageError(cfg.ErrorHandler, s.logger)
+	s.mw = middleware.Config{PhonePattern: cfg.SMS.PhonePattern, Messages: cfg.Messages,
+		LegacyStatus: cfg.SMS.LegacyStatus, Logger: s.logger, ErrorHandler: s.onError}
+	if s.images, err = captcha.NewHandler(s.captchas, s.mw); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	if s.sender == nil {
-		if s.sender, err = NewSender(cfg.Sender, s.logger); err != nil {
-			return nil, err
-		}
+	if s.inputs, err = input.New(input.Config{PhonePattern: cfg.SMS.PhonePattern, CodeLength: cfg.SMS.CodeLength}); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	if s.images, err = captcha.NewHandler(s.captchas, captcha.HandlerOptions{Responder: s.responder, ErrorHandler: s.onError}); err != nil {
-		return nil, err
+	sc := cfg.Sender
+	if sc.Logger == nil {
+		sc.Logger = s.logger
+	}
+	if s.sender, err = sender.New(sc); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	s.senderKind = strings.ToLower(strings.TrimSpace(sc.Kind))
+	if sc.Custom != nil {
+		s.senderKind = "custom"
+	}
+	if s.timeout = sc.Timeout; s.timeout == 0 {
+		s.timeout = sender.DefaultConfig().Timeout
 	}
 	return s, nil
+}
+
+// checkTopology refuses, on a client that spreads keys over servers, templates that do
+// not keep one phone's keys in one slot: every send and verify would fail (CROSSSLOT)
+// after consuming the user's captcha. A client whose topology New cannot see (an
+// autopipeliner, a single seed address) is checked by Check.
+func checkTopology(rdb redis.UniversalClient, s SMSConfig) error {
+	switch rdb.(type) {
+	case *redis.ClusterClient, *redis.Ring:
+		return sameSlot(s)
+	}
+	return nil
+}
+
+// sameSlot reports templates whose keys of one phone land in different cluster slots.
+func sameSlot(s SMSConfig) error {
+	code, err1 := keys.Parse(s.Key)
+	flag, err2 := keys.Parse(s.FlagKey)
+	if err1 == nil && err2 == nil && keys.SameSlot(code, flag) {
+		return nil
+	}
+	return configError("sms.key", "%q and sms.flag_key %q put one phone's keys in different Redis Cluster slots; "+
+		"use hash tags that wrap the phone alike, e.g. sms.key: \"sms_{%%s}\" and sms.flag_key: \"is_send_{%%s}\"",
+		s.Key, s.FlagKey)
 }
 
 // Register builds a Service with New and mounts every route of the contract on router,
@@ -96,88 +125,120 @@ func New(rdb redis.UniversalClient, cfg Config, opts ...Option) (*Service, error
 //	POST      /sms_codes/:phone/verify    check a code
 //
 // Each path is also answered with a trailing slash, as the original client sends it.
-func Register(router gin.IRouter, rdb redis.UniversalClient, cfg Config, opts ...Option) (*Service, error) {
-	s, err := New(rdb, cfg, opts...)
+func Register(router gin.IRouter, rdb redis.UniversalClient, cfg Config) (*Service, error) {
+	s, err := New(rdb, cfg)
 	if err != nil {
 		return nil, err
 	}
-	s.Register(router)
-	return s, nil
-}
-
-// Register mounts the Service's routes on router (see the package function Register).
-func (s *Service) Register(router gin.IRouter) {
-	g := router.Group(s.cfg.Routes.Prefix)
-	send := s.SendHandlers()
-	verify := s.verifyRoute
+	validate, err1 := middleware.ValidateSend(s.mw)
+	limit, err2 := middleware.RateLimit(s.store, s.mw)
+	guard, err3 := middleware.CaptchaGuard(s.captchas, s.mw)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return nil, err // unreachable: New validated the same configuration
+	}
+	g := router.Group(cfg.Routes.Prefix)
 	both := func(method, path string, handlers ...gin.HandlerFunc) {
 		g.Handle(method, path, handlers...)
 		g.Handle(method, path+"/", handlers...)
 	}
 	both("GET", "/image_codes/:uuid", s.images.Image)
 	both("GET", "/image_codes/:uuid/audio", s.images.Audio)
-	both("GET", "/sms_codes/:phone", send...)
-	both("POST", "/sms_codes/:phone", send...)
-	both("POST", "/sms_codes/:phone/verify", verify)
+	both("GET", "/sms_codes/:phone", validate, limit, guard, s.sendRoute)
+	both("POST", "/sms_codes/:phone", validate, limit, guard, s.sendRoute)
+	both("POST", "/sms_codes/:phone/verify", s.verifyRoute)
+	return s, nil
 }
 
-// SendHandlers returns the send route's chain, for mounting it on a path of one's own:
-// ValidateSend, RateLimit, CaptchaGuard and the handler that stores and sends the code.
-func (s *Service) SendHandlers() []gin.HandlerFunc {
-	limit, _ := middleware.RateLimit(middleware.RateLimitConfig{
-		Limiter: s.store, Inputs: s.inputs, Responder: s.responder, ErrorHandler: s.onError})
-	guard, _ := middleware.CaptchaGuard(middleware.CaptchaGuardConfig{
-		Verifier: s.captchas, Inputs: s.inputs, Responder: s.responder, ErrorHandler: s.onError})
-	return []gin.HandlerFunc{middleware.ValidateSend(s.inputs, s.responder), limit, guard, s.send}
+// Limiter returns the Service's send limiter on Redis, for middleware.RateLimit on a
+// route of one's own: it reads the phone's flag and every quota in one round trip.
+func (s *Service) Limiter() middleware.SendLimiter { return s.store }
+
+// Captchas returns the Service's captcha store, for middleware.CaptchaGuard on a route of
+// one's own.
+func (s *Service) Captchas() *captcha.Store { return s.captchas }
+
+// sendRoute is the last step of the send route: ValidateSend, RateLimit and CaptchaGuard ran.
+func (s *Service) sendRoute(c *gin.Context) {
+	in, _ := input.From(c)
+	err := s.sendCode(c.Request.Context(), in.Phone, input.ClientNetwork(c))
+	s.answer(c, err, contract.CodeOK)
 }
 
-// Responder returns the Service's response writer, for answers in the contract's format
-// from the application's own handlers.
-func (s *Service) Responder() *middleware.Responder { return s.responder }
-
-// send is the last step of the send route: ValidateSend, RateLimit and CaptchaGuard ran.
-func (s *Service) send(c *gin.Context) {
-	input, ok := middleware.SendInputFrom(c)
-	if !ok { // mounted without ValidateSend: validate here
-		var code middleware.Code
-		if input, code = s.inputs.Send(c); code != 0 {
-			s.responder.Abort(c, code)
-			return
-		}
+// answer writes the contract's answer for an error of SendCode or Verify, ok on success.
+func (s *Service) answer(c *gin.Context, err error, ok contract.Code) {
+	wait, retry := RetryAfter(err)
+	switch {
+	case err == nil:
+		s.resp.Write(c, ok)
+	case errors.Is(err, ErrTooFrequent):
+		s.resp.AbortRetry(c, contract.CodeTooFrequent, wait)
+	case errors.Is(err, ErrSendFailed) && retry:
+		s.resp.AbortRetry(c, contract.CodeSenderFailed, wait)
+	case errors.Is(err, ErrSendFailed):
+		s.resp.Abort(c, contract.CodeSenderFailed)
+	case errors.Is(err, ErrInvalidInput):
+		s.resp.Abort(c, contract.CodeMalformedInput)
+	case errors.Is(err, ErrCodeWrong):
+		s.resp.Abort(c, contract.CodeSMSWrong)
+	case errors.Is(err, ErrCodeExpired):
+		s.resp.Abort(c, contract.CodeSMSExpired)
+	default:
+		s.onError(c, err)
 	}
-	ctx := c.Request.Context()
+}
+
+// SendCode is the store-and-send step of the send route, for a handler of one's own after
+// middleware.RateLimit and middleware.CaptchaGuard: it draws a code, stores it in one
+// atomic Redis step only if the phone may be sent one (its flag is absent and every quota
+// has room, counted against clientIP, c.ClientIP(), when the per-IP quota is on), and sends
+// it. It returns nil when the provider accepted the message; ErrTooFrequent (RetryAfter
+// says how long) when the phone or a quota refused; ErrSendFailed when the provider did
+// not take it (see ErrSendFailed for what was kept); ErrInvalidInput for a phone not of
+// the configured form; an error wrapping ErrStorage when Redis failed, in which case no
+// SMS was sent.
+//
+// Once the code is stored the send runs to its end whatever ctx does (a client that
+// hangs up does not cancel it); only sender.timeout bounds it.
+func (s *Service) SendCode(ctx context.Context, phone, clientIP string) error {
+	if !s.inputs.ValidPhone(phone) {
+		return ErrInvalidInput
+	}
+	return s.sendCode(ctx, phone, input.Network(clientIP))
+}
+
+func (s *Service) sendCode(ctx context.Context, phone, network string) error {
 	code, err := newCode(s.cfg.SMS.CodeLength)
 	if err != nil {
-		s.onError(c, s.responder, err)
-		return
+		return err
 	}
-	var ip string // RateLimit derived it too, but only the per-IP quota needs it here
-	if s.store.quotas.perIP > 0 {
-		ip = middleware.ClientIP(c)
-	}
-	r, wait, err := s.store.store(ctx, input.Phone, ip, code)
-	switch {
-	case err != nil:
-		s.onError(c, s.responder, err)
-		return
-	case wait > 0:
-		s.responder.AbortRetry(c, wait)
-		return
-	}
-	sendCtx, cancel := context.WithTimeout(ctx, s.cfg.Sender.Timeout)
-	err = s.sender.Send(sendCtx, input.Phone, code)
-	cancel()
+	// From here on the request is committed (its captcha is spent): a client that goes
+	// away must not leave a stored code unsent or a send half taken back.
+	ctx = context.WithoutCancel(ctx)
+	rec, wait, err := s.store.store(ctx, phone, network, code)
 	if err != nil {
-		s.logger.ErrorContext(ctx, "ginsms: sms provider failed; send taken back",
-			"phone", MaskPhone(input.Phone), "err", err)
-		// The request's context may be cancelled by now; the take-back must still happen.
-		if uerr := s.store.unstore(context.WithoutCancel(ctx), r, true); uerr != nil {
-			s.logger.ErrorContext(ctx, "ginsms: taking back a failed send", "phone", MaskPhone(input.Phone), "err", uerr)
-		}
-		s.responder.Abort(c, middleware.CodeSenderFailed)
-		return
+		return err
 	}
-	s.responder.Write(c, middleware.CodeOK)
+	if wait > 0 {
+		return &retryError{err: ErrTooFrequent, wait: wait}
+	}
+	stored := time.Now()
+	sendCtx, cancel := context.WithTimeout(ctx, s.timeout)
+	err = s.sender.Send(sendCtx, sender.Message{Phone: phone, Code: code, ID: newMessageID()})
+	cancel()
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sender.ErrRefused) {
+		s.logger.ErrorContext(ctx, "ginsms: sms provider refused the message; send taken back",
+			"phone", mask.Phone(phone), "sender", s.senderKind, "err", err)
+		if uerr := s.store.unstore(ctx, rec); uerr != nil {
+			s.logger.ErrorContext(ctx, "ginsms: taking back a refused send", "phone", mask.Phone(phone), "err", uerr)
+		}
+		return fmt.Errorf("%w: %w", ErrSendFailed, err)
+	}
+	// Unknown outcome: the SMS may still arrive. Keep the flag, the code and the counts,
+	// so no second SMS goes out within the interval and this code still verifies.
+	s.logger.ErrorContext(ctx, "ginsms: sms provider outcome unknown; send kept, phone waits for the interval",
+		"phone", mask.Phone(phone), "sender", s.senderKind, "err", err)
+	return &retryError{err: fmt.Errorf("%w: %w", ErrSendFailed, err), wait: max(s.store.interval-time.Since(stored), time.Second)}
 }
-
-var _ middleware.SendLimiter = (*codeStore)(nil)

@@ -3,47 +3,35 @@ package ginsms
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ginsms/ginsms/internal/contract"
+	"github.com/ginsms/ginsms/internal/input"
 	"github.com/ginsms/ginsms/internal/keys"
+	"github.com/ginsms/ginsms/internal/redisx"
 )
 
-// Redis scripts, run by EVALSHA (EVAL when a server lacks them). With every quota off, a
-// send touches only the phone's keys: store_code and unstore_code. With quotas on a single
-// node (or a Sentinel-managed primary), one script sees all of a send's keys: send_wait,
-// store_all and unstore_all. A Cluster or Ring client spreads the keys over servers, so
-// there each script touches one slot (store_code and unstore_code for the phone, reserve
-// and release for each counter) and the scripts of one step are pipelined.
+// Scripts of the phone's slot; the counters of other slots use redisx.Reserve and
+// redisx.Release. Every script touches the keys of one cluster slot, so one code path
+// serves a single Redis, Sentinel, Cluster and Ring alike; the scripts of one step run
+// in one round trip (redisx.Run).
 var (
 	//go:embed lua/store_code.lua
 	storeCodeSrc string
 	//go:embed lua/unstore_code.lua
 	unstoreCodeSrc string
-	//go:embed lua/reserve.lua
-	reserveSrc string
-	//go:embed lua/release.lua
-	releaseSrc string
 	//go:embed lua/verify_code.lua
 	verifyCodeSrc string
-	//go:embed lua/send_wait.lua
-	sendWaitSrc string
-	//go:embed lua/store_all.lua
-	storeAllSrc string
-	//go:embed lua/unstore_all.lua
-	unstoreAllSrc string
 
-	storeCodeScript   = redis.NewScript(storeCodeSrc)
-	unstoreCodeScript = redis.NewScript(unstoreCodeSrc)
-	reserveScript     = redis.NewScript(reserveSrc)
-	releaseScript     = redis.NewScript(releaseSrc)
-	verifyCodeScript  = redis.NewScript(verifyCodeSrc)
-	sendWaitScript    = redis.NewScript(sendWaitSrc)
-	storeAllScript    = redis.NewScript(storeAllSrc)
-	unstoreAllScript  = redis.NewScript(unstoreAllSrc)
+	storeCodeScript   = redisx.NewScript(storeCodeSrc)
+	unstoreCodeScript = redisx.NewScript(unstoreCodeSrc)
+	verifyCodeScript  = redisx.NewScript(verifyCodeSrc)
+
+	// scripts lists every script, for Check.
+	scripts = []*redisx.Script{storeCodeScript, unstoreCodeScript, verifyCodeScript, redisx.Reserve, redisx.Release}
 )
 
 // Quota windows. Each counter starts its window at its first count and expires with it.
@@ -53,57 +41,62 @@ const (
 	totalWindow = 24 * time.Hour
 )
 
+// Quota names, as the observer and the logs call them.
+const (
+	quotaInterval   = "interval"
+	quotaPhoneDaily = "phone_daily"
+	quotaIPHourly   = "ip_hourly"
+	quotaTotalDaily = "total_daily"
+	quotaVerifyIP   = "verify_ip"
+)
+
 // smsKeys builds every key of the SMS flow from the two configured templates. The keys
-// the plugin adds are derived so that, with hash-tagged templates such as "sms_{%s}",
-// a phone's keys share one cluster slot:
+// the plugin adds are derived from sms.key, so that with hash-tagged templates such as
+// "sms_{%s}" a phone's keys share one cluster slot:
 //
-//	sms_<phone>           the code                  (sms.key)
-//	is_send_<phone>       the "recently sent" flag  (sms.flag_key)
-//	sms_<phone>:tries     wrong verify attempts, expires with the code
-//	sms_<phone>:daily     sends in the per-phone window
-//	sms_ip:<client ip>    sends from one IP (IPv6: its /64) in the hour
-//	sms_total             sends from everyone in the day (spending cap)
+//	sms_<phone>            the code                  (sms.key)
+//	is_send_<phone>        the "recently sent" flag  (sms.flag_key)
+//	sms_<phone>:tries      wrong verify attempts, expires with the code
+//	sms_<phone>:daily      sends in the per-phone window
+//	sms_ip:<ip>            sends from one IP (IPv6: its /64) in the hour
+//	sms_verify_ip:<ip>     verify attempts from one IP in the hour
+//	sms_total              sends from everyone in the day (spending cap)
 type smsKeys struct {
-	code, flag, tries, daily, ip keys.Template
-	total                        string
+	code, flag, tries, daily keys.Template
+	total                    string
 }
 
 func newSMSKeys(s SMSConfig) (smsKeys, error) {
 	code, err := keys.Parse(s.Key)
 	if err != nil {
-		return smsKeys{}, configError("sms.key", "%v", err)
+		return smsKeys{}, configError("sms.key", "%v, got %q", err, s.Key)
 	}
 	flag, err := keys.Parse(s.FlagKey)
 	if err != nil {
-		return smsKeys{}, configError("sms.flag_key", "%v", err)
+		return smsKeys{}, configError("sms.flag_key", "%v, got %q", err, s.FlagKey)
 	}
-	return smsKeys{
-		code:  code,
-		flag:  flag,
-		tries: code.With(":tries"),
-		daily: code.With(":daily"),
-		ip:    keys.MustParse("ip:%s"),
-		total: code.Key("total"),
-	}, nil
+	return smsKeys{code: code, flag: flag, tries: code.With(":tries"), daily: code.With(":daily"),
+		total: code.Key("total")}, nil
 }
 
-// ipKey is sms_ip:<ip> under the configured code template (its own slot when hash-tagged).
-func (k smsKeys) ipKey(ip string) string { return k.code.Key(k.ip.Key(ip)) }
+func (k smsKeys) ip(network string) string       { return k.code.Key("ip:" + network) }
+func (k smsKeys) verifyIP(network string) string { return k.code.Key("verify_ip:" + network) }
 
-// quotas holds the limits that are on; a zero limit is off.
+// quotas holds the limits; a zero limit is off.
 type quotas struct {
-	perPhone, perIP, total int
+	perPhone, perIP, total, verifyPerIP int
 }
 
 // codeStore is the Redis side of the send and verify flows.
 type codeStore struct {
 	rdb         redis.UniversalClient
-	split       bool // keys live on several servers (Cluster, Ring): one script per slot
 	keys        smsKeys
 	quotas      quotas
 	codeTTL     time.Duration
 	interval    time.Duration
 	maxAttempts int
+	refused     func(quota string) // tells the observer which quota refused
+	exhausted   func()             // tells the observer a code died of wrong tries
 }
 
 func newCodeStore(rdb redis.UniversalClient, s SMSConfig) (*codeStore, error) {
@@ -111,88 +104,78 @@ func newCodeStore(rdb redis.UniversalClient, s SMSConfig) (*codeStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	split := false
-	switch rdb.(type) {
-	case *redis.ClusterClient, *redis.Ring:
-		split = true
-	}
 	return &codeStore{
-		rdb:         rdb,
-		split:       split,
-		keys:        k,
-		quotas:      quotas{perPhone: s.DailyLimitPerPhone, perIP: s.HourlyLimitPerIP, total: s.DailyLimitTotal},
+		rdb:  rdb,
+		keys: k,
+		quotas: quotas{perPhone: s.DailyLimitPerPhone, perIP: s.HourlyLimitPerIP, total: s.DailyLimitTotal,
+			verifyPerIP: s.HourlyVerifyLimitPerIP},
 		codeTTL:     s.CodeTTL,
 		interval:    s.SendInterval,
 		maxAttempts: s.MaxVerifyAttempts,
+		refused:     func(string) {},
+		exhausted:   func() {},
 	}, nil
 }
 
-func storageError(op string, err error) error {
-	return fmt.Errorf("%w: %s: %w", ErrStorage, op, err)
+func storageError(op, step string, err error) error {
+	return fmt.Errorf("%w: %w", ErrStorage, &contract.StorageError{Op: op, Step: step, Err: err})
+}
+
+// counterRead is the reading of one quota counter: GET and PTTL, in the same round trip.
+type counterRead struct {
+	quota  string
+	limit  int
+	window time.Duration
+	used   *redis.StringCmd
+	ttl    *redis.DurationCmd
 }
 
 // SendWait implements middleware.SendLimiter: one round trip that reads the phone's flag
 // and every quota that is on, and returns the longest wait among those that refuse.
 func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.Duration, error) {
-	if s.quotas == (quotas{}) {
-		ttl, err := s.rdb.PTTL(ctx, s.keys.flag.Key(phone)).Result()
-		if err != nil {
-			return 0, storageError("read send flag", err)
-		}
-		return flagWait(ttl, s.interval), nil
-	}
-	if !s.split {
-		cmd := sendWaitScript.Run(ctx, s.rdb, s.quotaKeys(phone, clientIP, s.keys.flag.Key(phone)),
-			s.interval.Milliseconds(),
-			s.quotas.perPhone, phoneWindow.Milliseconds(),
-			s.quotas.perIP, ipWindow.Milliseconds(),
-			s.quotas.total, totalWindow.Milliseconds())
-		ms, err := cmd.Int64()
-		if err != nil {
-			return 0, storageError("read send flag and quotas", err)
-		}
-		return time.Duration(ms) * time.Millisecond, nil
-	}
-	pipe := s.rdb.Pipeline()
-	flag := pipe.PTTL(ctx, s.keys.flag.Key(phone))
-	type counter struct {
-		limit  int
-		window time.Duration
-		used   *redis.StringCmd
-		ttl    *redis.DurationCmd
-	}
-	var counters [3]counter
+	network := input.Network(clientIP)
+	flag := redis.NewDurationCmd(ctx, time.Millisecond, "pttl", s.keys.flag.Key(phone))
+	cmds := []redis.Cmder{flag}
+	var counters [3]counterRead
 	n := 0
-	add := func(limit int, window time.Duration, key string) {
-		if limit > 0 {
-			counters[n] = counter{limit: limit, window: window, used: pipe.Get(ctx, key), ttl: pipe.PTTL(ctx, key)}
-			n++
+	read := func(quota string, limit int, window time.Duration, key string) {
+		if limit <= 0 {
+			return
 		}
+		c := counterRead{quota: quota, limit: limit, window: window,
+			used: redis.NewStringCmd(ctx, "get", key), ttl: redis.NewDurationCmd(ctx, time.Millisecond, "pttl", key)}
+		counters[n] = c
+		n++
+		cmds = append(cmds, c.used, c.ttl)
 	}
-	add(s.quotas.perPhone, phoneWindow, s.keys.daily.Key(phone))
-	add(s.quotas.perIP, ipWindow, s.keys.ipKey(clientIP))
-	add(s.quotas.total, totalWindow, s.keys.total)
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return 0, storageError("read send flag and quotas", err)
+	read(quotaPhoneDaily, s.quotas.perPhone, phoneWindow, s.keys.daily.Key(phone))
+	if network != "" {
+		read(quotaIPHourly, s.quotas.perIP, ipWindow, s.keys.ip(network))
 	}
-	wait := flagWait(flag.Val(), s.interval)
+	read(quotaTotalDaily, s.quotas.total, totalWindow, s.keys.total)
+	// Every command's own error counts: a node that cannot be reached must not pass for
+	// a counter that does not exist (redis.Nil).
+	if err := redisx.Run(ctx, s.rdb, cmds...); err != nil {
+		return 0, storageError("send_wait", "read send flag and quotas", err)
+	}
+	wait, quota := flagWait(flag.Val(), s.interval), quotaInterval
 	for _, c := range counters[:n] {
 		used, err := c.used.Int()
 		if err != nil || used < c.limit {
 			continue // absent (redis.Nil) or below the limit
 		}
 		w := c.ttl.Val()
-		if w == -1 {
-			w = c.window
+		if w < 0 {
+			w = c.window // without TTL: the next store arms it
 		}
-		wait = max(wait, w)
+		if w > wait {
+			wait, quota = w, c.quota
+		}
+	}
+	if wait > 0 {
+		s.refused(quota)
 	}
 	return wait, nil
-}
-
-// quotaKeys returns first followed by the phone's daily, the IP's and the total counter keys.
-func (s *codeStore) quotaKeys(phone, clientIP string, first ...string) []string {
-	return append(first, s.keys.daily.Key(phone), s.keys.ipKey(clientIP), s.keys.total)
 }
 
 // flagWait turns the flag's PTTL into a wait: -2 (absent) is none, -1 (set without expiry,
@@ -207,190 +190,125 @@ func flagWait(ttl, interval time.Duration) time.Duration {
 	return ttl
 }
 
-// reservation is what store took for one send, so that unstore can give it back exactly.
-type reservation struct {
-	phone, clientIP, code string
-	ip, total             bool // which counter quotas were counted
-}
-
-// scriptCall is one script run, for runScripts.
-type scriptCall struct {
-	script *redis.Script
-	keys   []string
-	args   []any
-}
-
-// runScripts runs calls in one pipeline (one round trip), by EVALSHA; a call that met a
-// server without the script (NOSCRIPT: it did not run at all) is run again by EVAL.
-func runScripts(ctx context.Context, rdb redis.UniversalClient, calls []scriptCall) ([]*redis.Cmd, error) {
-	if len(calls) == 1 {
-		c := calls[0]
-		cmd := c.script.Run(ctx, rdb, c.keys, c.args...)
-		return []*redis.Cmd{cmd}, cmdError(cmd)
-	}
-	cmds := make([]*redis.Cmd, len(calls))
-	pipe := rdb.Pipeline()
-	for i, c := range calls {
-		cmds[i] = c.script.EvalSha(ctx, pipe, c.keys, c.args...)
-	}
-	_, _ = pipe.Exec(ctx) // errors are read per command below
-	var missing []int
-	for i, cmd := range cmds {
-		if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
-			missing = append(missing, i)
-		}
-	}
-	if len(missing) > 0 {
-		pipe = rdb.Pipeline()
-		for _, i := range missing {
-			c := calls[i]
-			cmds[i] = c.script.Eval(ctx, pipe, c.keys, c.args...)
-		}
-		_, _ = pipe.Exec(ctx)
-	}
-	var errs []error
-	for _, cmd := range cmds {
-		if err := cmdError(cmd); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return cmds, errors.Join(errs...)
-}
-
-func cmdError(cmd *redis.Cmd) error {
-	if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
-		return err
-	}
-	return nil
-}
-
-// verdict reads a {1, 0} / {0, wait_ms} script answer.
-func verdict(cmd *redis.Cmd) (ok bool, wait time.Duration) {
-	vals, err := cmd.Int64Slice()
-	if err != nil || len(vals) != 2 {
-		return false, 0
-	}
-	return vals[0] == 1, time.Duration(vals[1]) * time.Millisecond
+// sendRecord is what store took for one send, so that unstore can give it back exactly.
+type sendRecord struct {
+	phone, network, code string
+	phone1, ip, total    bool // which steps counted: the phone's script, the IP and total counters
 }
 
 // store stores code for the phone and counts every quota that is on, in one round trip:
 // the phone's script (flag, code, tries, per-phone count; one slot) and, when on, one
-// reservation each for the per-IP and total counters (their own slots), pipelined. If any
-// of them refuses, the others are given back and store reports the longest wait.
-func (s *codeStore) store(ctx context.Context, phone, clientIP, code string) (reservation, time.Duration, error) {
-	r := reservation{phone: phone, clientIP: clientIP, code: code,
-		ip: s.quotas.perIP > 0, total: s.quotas.total > 0}
-	if !s.split && s.quotas != (quotas{}) {
-		cmd := storeAllScript.Run(ctx, s.rdb,
-			s.quotaKeys(phone, clientIP, s.keys.flag.Key(phone), s.keys.code.Key(phone), s.keys.tries.Key(phone)),
-			code, s.codeTTL.Milliseconds(), s.interval.Milliseconds(),
-			s.quotas.perPhone, phoneWindow.Milliseconds(),
-			s.quotas.perIP, ipWindow.Milliseconds(),
-			s.quotas.total, totalWindow.Milliseconds())
-		if err := cmdError(cmd); err != nil {
-			return r, 0, storageError("store code", err)
-		}
-		if ok, wait := verdict(cmd); !ok {
-			return r, max(wait, time.Millisecond), nil
-		}
-		return r, 0, nil
-	}
-	calls := make([]scriptCall, 1, 3)
-	calls[0] = scriptCall{storeCodeScript,
+// reservation each for the per-IP and total counters (their own slots). If any of them
+// refuses, what the others took is given back and store reports the longest wait and its
+// quota. If Redis fails, only the steps known to have run are given back: a step whose
+// reply was lost may have run, and keeps the phone locked rather than risk a second SMS.
+func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec sendRecord, wait time.Duration, err error) {
+	rec = sendRecord{phone: phone, network: network, code: code}
+	phoneCall := storeCodeScript.Call(ctx,
 		[]string{s.keys.flag.Key(phone), s.keys.code.Key(phone), s.keys.tries.Key(phone), s.keys.daily.Key(phone)},
-		[]any{code, s.codeTTL.Milliseconds(), s.interval.Milliseconds(), s.quotas.perPhone, phoneWindow.Milliseconds()}}
-	if r.ip {
-		calls = append(calls, scriptCall{reserveScript, []string{s.keys.ipKey(clientIP)},
-			[]any{s.quotas.perIP, ipWindow.Milliseconds()}})
+		code, s.codeTTL.Milliseconds(), s.interval.Milliseconds(), s.quotas.perPhone, phoneWindow.Milliseconds())
+	cmds := []redis.Cmder{phoneCall}
+	var ipCall, totalCall *redisx.Call
+	if s.quotas.perIP > 0 && network != "" {
+		ipCall = redisx.Reserve.Call(ctx, []string{s.keys.ip(network)}, s.quotas.perIP, ipWindow.Milliseconds())
+		cmds = append(cmds, ipCall)
 	}
-	if r.total {
-		calls = append(calls, scriptCall{reserveScript, []string{s.keys.total},
-			[]any{s.quotas.total, totalWindow.Milliseconds()}})
+	if s.quotas.total > 0 {
+		totalCall = redisx.Reserve.Call(ctx, []string{s.keys.total}, s.quotas.total, totalWindow.Milliseconds())
+		cmds = append(cmds, totalCall)
 	}
-	cmds, err := runScripts(ctx, s.rdb, calls)
-	if err != nil {
-		// Some steps may have run: give back whatever did, best effort.
-		s.giveBack(context.WithoutCancel(ctx), r, cmds)
-		return r, 0, storageError("store code", err)
-	}
-	var wait time.Duration
-	refused := false
-	for _, cmd := range cmds {
-		if ok, w := verdict(cmd); !ok {
-			refused = true
-			wait = max(wait, w)
-		}
-	}
-	if refused {
-		s.giveBack(ctx, r, cmds)
-		return r, max(wait, time.Millisecond), nil
-	}
-	return r, 0, nil
-}
-
-// giveBack undoes the steps of store that succeeded (cmds in store's order).
-func (s *codeStore) giveBack(ctx context.Context, r reservation, cmds []*redis.Cmd) {
-	took := func(i int) bool {
-		if i >= len(cmds) || cmds[i] == nil {
+	runErr := redisx.Run(ctx, s.rdb, cmds...)
+	refusedBy := ""
+	took := func(c *redisx.Call, quota string) bool {
+		if c == nil {
 			return false
 		}
-		ok, _ := verdict(cmds[i])
+		ok, w, err := redisx.Verdict(c)
+		if err == nil && !ok && w > wait {
+			wait, refusedBy = w, quota
+		}
 		return ok
 	}
-	i := 1
-	ip := r.ip && took(i)
-	if r.ip {
-		i++
+	phoneQuota := quotaInterval
+	if vals, _ := phoneCall.Int64Slice(); len(vals) == 3 && vals[2] == 2 {
+		phoneQuota = quotaPhoneDaily
 	}
-	total := r.total && took(i)
-	_ = s.unstore(ctx, reservation{phone: r.phone, clientIP: r.clientIP, code: r.code, ip: ip, total: total}, took(0))
+	rec.phone1 = took(phoneCall, phoneQuota)
+	rec.ip = took(ipCall, quotaIPHourly)
+	rec.total = took(totalCall, quotaTotalDaily)
+	if runErr != nil || wait > 0 {
+		if rec.phone1 || rec.ip || rec.total {
+			if err := s.unstore(context.WithoutCancel(ctx), rec); err != nil && runErr == nil {
+				runErr = err
+			}
+		}
+		if runErr != nil {
+			return sendRecord{}, 0, storageError("store", "store code and count quotas", runErr)
+		}
+		s.refused(refusedBy)
+		return sendRecord{}, wait, nil
+	}
+	return rec, 0, nil
 }
 
-// unstore takes back a send: the phone's flag and code (if still ours) and each counted
-// quota, in one round trip.
-func (s *codeStore) unstore(ctx context.Context, r reservation, phoneStored bool) error {
-	if !s.split && s.quotas != (quotas{}) {
-		cmd := unstoreAllScript.Run(ctx, s.rdb,
-			s.quotaKeys(r.phone, r.clientIP, s.keys.flag.Key(r.phone), s.keys.code.Key(r.phone)),
-			r.code, flagArg(s.quotas.perPhone > 0), flagArg(r.ip), flagArg(r.total))
-		if err := cmdError(cmd); err != nil {
-			return storageError("take back send", err)
-		}
+// unstore takes back what rec took, in one round trip: the phone's flag and code (if
+// still this send's) and per-phone count, and the IP and total counts.
+func (s *codeStore) unstore(ctx context.Context, rec sendRecord) error {
+	var cmds []redis.Cmder
+	if rec.phone1 {
+		cmds = append(cmds, unstoreCodeScript.Call(ctx,
+			[]string{s.keys.flag.Key(rec.phone), s.keys.code.Key(rec.phone), s.keys.daily.Key(rec.phone)},
+			rec.code, flagArg(s.quotas.perPhone > 0)))
+	}
+	if rec.ip {
+		cmds = append(cmds, redisx.Release.Call(ctx, []string{s.keys.ip(rec.network)}))
+	}
+	if rec.total {
+		cmds = append(cmds, redisx.Release.Call(ctx, []string{s.keys.total}))
+	}
+	if len(cmds) == 0 {
 		return nil
 	}
-	calls := make([]scriptCall, 0, 3)
-	if phoneStored {
-		calls = append(calls, scriptCall{unstoreCodeScript,
-			[]string{s.keys.flag.Key(r.phone), s.keys.code.Key(r.phone), s.keys.daily.Key(r.phone)},
-			[]any{r.code, flagArg(s.quotas.perPhone > 0)}})
-	}
-	if r.ip {
-		calls = append(calls, scriptCall{releaseScript, []string{s.keys.ipKey(r.clientIP)}, nil})
-	}
-	if r.total {
-		calls = append(calls, scriptCall{releaseScript, []string{s.keys.total}, nil})
-	}
-	if len(calls) == 0 {
-		return nil
-	}
-	if _, err := runScripts(ctx, s.rdb, calls); err != nil {
-		return storageError("take back send", err)
+	if err := redisx.Run(ctx, s.rdb, cmds...); err != nil {
+		return storageError("take_back", "take back send", err)
 	}
 	return nil
 }
 
-// verify checks code for phone in one round trip.
-func (s *codeStore) verify(ctx context.Context, phone, code string) error {
-	cmd := verifyCodeScript.Run(ctx, s.rdb,
-		[]string{s.keys.code.Key(phone), s.keys.tries.Key(phone)}, code, s.maxAttempts)
-	n, err := cmd.Int()
+// verify checks code for phone: first, when on, the per-IP verify quota counts this try
+// (a refusal is ErrTooFrequent, and the code is not touched); then the verify script.
+// Two round trips with the quota on, one without: the counter and the phone's keys live
+// in different slots, and a try refused by the quota must not reach the code.
+func (s *codeStore) verify(ctx context.Context, phone, code, network string) error {
+	if s.quotas.verifyPerIP > 0 && network != "" {
+		reserve := redisx.Reserve.Call(ctx, []string{s.keys.verifyIP(network)}, s.quotas.verifyPerIP, ipWindow.Milliseconds())
+		if err := redisx.Run(ctx, s.rdb, reserve); err != nil {
+			return storageError("verify", "count verify try", err)
+		}
+		ok, wait, err := redisx.Verdict(reserve)
+		if err != nil {
+			return storageError("verify", "count verify try", err)
+		}
+		if !ok {
+			s.refused(quotaVerifyIP)
+			return &retryError{err: ErrTooFrequent, wait: wait}
+		}
+	}
+	call := verifyCodeScript.Call(ctx, []string{s.keys.code.Key(phone), s.keys.tries.Key(phone)}, code, s.maxAttempts)
+	if err := redisx.Run(ctx, s.rdb, call); err != nil {
+		return storageError("verify", "verify code", err)
+	}
+	n, err := call.Int()
 	if err != nil {
-		return storageError("verify code", err)
+		return storageError("verify", "verify code", err)
 	}
 	switch n {
 	case 1:
 		return nil
 	case 0:
+		return ErrCodeWrong
+	case 2:
+		s.exhausted()
 		return ErrCodeWrong
 	}
 	return ErrCodeExpired

@@ -2,81 +2,79 @@ package ginsms
 
 import (
 	"context"
-	"errors"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ginsms/ginsms/internal/contract"
+	"github.com/ginsms/ginsms/internal/input"
 	"github.com/ginsms/ginsms/middleware"
 )
 
-// VerifiedPhoneKey is the gin context key under which RequireSMSCode stores the phone
-// whose code it verified; read it with VerifiedPhone.
-const VerifiedPhoneKey = "github.com/ginsms/ginsms.VerifiedPhone"
+// verifiedPhoneKey is the gin context key under which RequireSMSCode keeps the phone it
+// verified.
+const verifiedPhoneKey = "github.com/ginsms/ginsms.VerifiedPhone"
 
-// VerifiedPhone returns the phone that RequireSMSCode verified for this request.
+// VerifiedPhone returns the phone whose code RequireSMSCode verified for this request.
 func VerifiedPhone(c *gin.Context) (string, bool) {
-	return c.GetString(VerifiedPhoneKey), c.GetString(VerifiedPhoneKey) != ""
+	phone := c.GetString(verifiedPhoneKey)
+	return phone, phone != ""
 }
 
 // Verify checks code for phone in one atomic Redis step. A right code is consumed, so it
 // verifies exactly once, also under concurrent requests. A wrong one returns ErrCodeWrong
-// and counts a try; after sms.max_verify_attempts wrong tries the code is deleted. With no
-// live code (never sent, expired, used, or deleted) it returns ErrCodeExpired, the same
-// for a phone that was never sent one, so answers do not tell which phones exist. A phone
-// or code of the wrong form returns ErrInvalidInput without reaching Redis; storage
-// failures wrap ErrStorage. The comparison does the same work wherever the codes differ.
-func (s *Service) Verify(ctx context.Context, phone, code string) error {
+// and counts a try; after sms.max_verify_attempts wrong tries the code is deleted. With
+// no live code (never sent, expired, used, or deleted) it returns ErrCodeExpired, the
+// same for a phone that was never sent one, so answers do not tell which phones exist.
+// The comparison does the same work wherever the codes differ.
+//
+// clientIP (c.ClientIP()) is counted against sms.hourly_verify_limit_per_ip first, in a
+// round trip of its own; past the limit Verify returns ErrTooFrequent (RetryAfter says how
+// long) without touching the code. Pass "" only where the caller bounds verifies itself.
+// A phone or code of the wrong form returns ErrInvalidInput without reaching Redis;
+// storage failures wrap ErrStorage.
+func (s *Service) Verify(ctx context.Context, phone, code, clientIP string) error {
 	if !s.inputs.ValidPhone(phone) || !s.inputs.ValidSMSCode(code) {
 		return ErrInvalidInput
 	}
-	return s.store.verify(ctx, phone, code)
+	return s.store.verify(ctx, phone, code, input.Network(clientIP))
 }
 
 // RequireSMSCode returns a middleware for routes such as /register: it reads the phone and
-// the SMS code (from the path, body or query; names from fields, whose zero value means
-// "phone" and "sms_code"), verifies and consumes the code, and lets the request through
-// with the phone available from VerifiedPhone. Failures abort with the contract's JSON:
-// 4001 missing, 4005 malformed, 4006 wrong, 4007 no live code, 5002 storage down.
+// the SMS code (from the path, the body or the query; field names from fields, whose zero
+// value means "phone" and "sms_code"), verifies and consumes the code as Verify does, and
+// lets the request through with the phone available from VerifiedPhone. The request body
+// is left whole for the handler after it. Failures abort with the contract's JSON: 4001
+// missing, 4005 malformed, 4004 too many tries from the client's address, 4006 wrong,
+// 4007 no live code, 5002 storage down.
 func (s *Service) RequireSMSCode(fields middleware.FieldNames) gin.HandlerFunc {
-	inputs := s.inputs
-	if fields != (middleware.FieldNames{}) {
-		// The configuration was validated by New, so this cannot fail.
-		inputs, _ = middleware.NewInputs(middleware.InputConfig{
-			PhonePattern: s.cfg.SMS.PhonePattern, SMSCodeLength: s.cfg.SMS.CodeLength, Fields: fields})
-	}
+	// The configuration was validated by New, so this cannot fail.
+	inputs, _ := input.New(input.Config{PhonePattern: s.cfg.SMS.PhonePattern, CodeLength: s.cfg.SMS.CodeLength,
+		Fields: input.Fields{Phone: fields.Phone, SMSCode: fields.SMSCode}})
 	return func(c *gin.Context) {
-		if !s.checkCode(c, inputs) {
-			return
+		if phone, ok := s.checkCode(c, inputs); ok {
+			c.Set(verifiedPhoneKey, phone)
+			c.Next()
 		}
-		c.Next()
 	}
 }
 
 // verifyRoute answers POST /sms_codes/:phone/verify.
 func (s *Service) verifyRoute(c *gin.Context) {
-	if s.checkCode(c, s.inputs) {
-		s.responder.Write(c, middleware.CodeOK)
+	if _, ok := s.checkCode(c, s.inputs); ok {
+		s.resp.Write(c, contract.CodeOK)
 	}
 }
 
-// checkCode verifies the request's code and answers any failure; true means verified.
-func (s *Service) checkCode(c *gin.Context, inputs *middleware.Inputs) bool {
-	phone, code, bad := inputs.Verify(c)
+// checkCode verifies the request's code and answers any failure.
+func (s *Service) checkCode(c *gin.Context, inputs *input.Parser) (phone string, ok bool) {
+	phone, code, bad := inputs.ParseVerify(c)
 	if bad != 0 {
-		s.responder.Abort(c, bad)
-		return false
+		s.resp.Abort(c, bad)
+		return "", false
 	}
-	err := s.store.verify(c.Request.Context(), phone, code)
-	switch {
-	case err == nil:
-		c.Set(VerifiedPhoneKey, phone)
-		return true
-	case errors.Is(err, ErrCodeWrong):
-		s.responder.Abort(c, middleware.CodeSMSWrong)
-	case errors.Is(err, ErrCodeExpired):
-		s.responder.Abort(c, middleware.CodeSMSExpired)
-	default:
-		s.onError(c, s.responder, err)
+	if err := s.store.verify(c.Request.Context(), phone, code, input.ClientNetwork(c)); err != nil {
+		s.answer(c, err, contract.CodeOK)
+		return "", false
 	}
-	return false
+	return phone, true
 }

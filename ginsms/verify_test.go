@@ -172,7 +172,7 @@ func TestVerifyAPI(t *testing.T) {
 		{testPhone, code, nil},
 		{testPhone, code, ginsms.ErrCodeExpired},
 	} {
-		if err := e.service.Verify(ctx, tc.phone, tc.code); !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
+		if err := e.service.Verify(ctx, tc.phone, tc.code, "192.0.2.1"); !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
 			t.Fatalf("Verify(%q, %q) = %v, want %v", tc.phone, "<code>", err, tc.want)
 		}
 	}
@@ -201,4 +201,40 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Verify tries are counted per client address: past sms.hourly_verify_limit_per_ip the
+// answer is 4004 and the code is not touched, so a brute-forcer cannot burn it; another
+// address still verifies.
+func TestVerifyPerIPQuota(t *testing.T) {
+	e := newEnv(t, func(c *ginsms.Config) { c.SMS.HourlyVerifyLimitPerIP = 3 })
+	code := e.sendCode(testPhone)
+	from := func(remote, code string) answer {
+		return performRequest(e.router, "POST", "/sms_codes/"+testPhone+"/verify",
+			"application/x-www-form-urlencoded", "sms_code="+code, "RemoteAddr", remote)
+	}
+	for i := range 3 {
+		if got := from("198.51.100.7:1", wrongCode(code)); got.Code != 4006 {
+			t.Fatalf("wrong try %d = %+v, want 4006", i+1, got)
+		}
+	}
+	got := from("198.51.100.7:1", code)
+	if got.Code != 4004 || got.Status != 429 {
+		t.Fatalf("4th try from the address = %+v, want 4004 / 429", got)
+	}
+	if ra := retryAfter(t, got); ra < 3590 || ra > 3600 {
+		t.Errorf("Retry-After = %d, want about 3600", ra)
+	}
+	if tries, _ := e.get("sms_" + testPhone + ":tries"); tries != "3" {
+		t.Errorf("tries = %q, want 3: a refused try must not reach the code", tries)
+	}
+	if got := from("198.51.100.8:1", code); got.Code != 200 {
+		t.Fatalf("right code from another address = %+v, want 200", got)
+	}
+	// The Go API counts the address it is given, and refuses like the route.
+	if err := e.service.Verify(context.Background(), testPhone, code, "198.51.100.7"); !errors.Is(err, ginsms.ErrTooFrequent) {
+		t.Fatalf("Verify past the quota = %v, want ErrTooFrequent", err)
+	} else if wait, ok := ginsms.RetryAfter(err); !ok || wait <= 0 {
+		t.Fatalf("RetryAfter = %v %v", wait, ok)
+	}
 }

@@ -2,9 +2,12 @@ package middleware
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/ginsms/ginsms/internal/contract"
+	"github.com/ginsms/ginsms/internal/input"
 )
 
 // CaptchaVerifier consumes a captcha. captcha.Store implements it on Redis with GETDEL.
@@ -14,49 +17,38 @@ type CaptchaVerifier interface {
 	Consume(ctx context.Context, id, answer string) (found, matched bool, err error)
 }
 
-// CaptchaGuardConfig configures CaptchaGuard.
-type CaptchaGuardConfig struct {
-	// Verifier consumes captchas. Required.
-	Verifier CaptchaVerifier
-	// Inputs reads and validates uuid and imgcode. Optional. Default: NewInputs(InputConfig{}).
-	Inputs *Inputs
-	// Responder writes the answers. Optional. Default: DefaultResponder().
-	Responder *Responder
-	// ErrorHandler answers when the verifier fails. Optional. Default: DefaultErrorHandler.
-	ErrorHandler ErrorHandler
-}
-
-// ErrNoVerifier is returned by CaptchaGuard when the config has no Verifier.
-var ErrNoVerifier = errors.New("middleware: captcha guard: Verifier is required")
-
 // CaptchaGuard returns a middleware that consumes the request's captcha and lets the
 // request through only if the answer matched. The captcha is gone after this attempt
 // whatever its outcome, so one image can never serve two requests nor be guessed twice:
 // 4002 if there was none (expired, unknown or already used), 4003 if the answer differs.
-func CaptchaGuard(cfg CaptchaGuardConfig) (gin.HandlerFunc, error) {
-	if cfg.Verifier == nil {
-		return nil, ErrNoVerifier
+// uuid and imgcode come from ValidateSend when it ran first, otherwise from the request
+// (4001 missing, 4005 malformed). A verifier error is answered by cfg.ErrorHandler.
+func CaptchaGuard(verifier CaptchaVerifier, cfg Config) (gin.HandlerFunc, error) {
+	if verifier == nil {
+		return nil, fmt.Errorf("%w: CaptchaGuard needs a CaptchaVerifier", ErrInvalidConfig)
 	}
-	in, resp, onErr := withDefaults(cfg.Inputs, cfg.Responder, cfg.ErrorHandler)
+	b, err := cfg.build()
+	if err != nil {
+		return nil, err
+	}
 	return func(c *gin.Context) {
-		var id, answer string
-		if input, ok := SendInputFrom(c); ok {
-			id, answer = input.UUID, input.ImageCode
-		} else {
-			var code Code
-			if id, answer, code = in.Captcha(c); code != 0 {
-				resp.Abort(c, code)
+		in, _ := input.From(c)
+		id, answer := in.UUID, in.ImageCode
+		if id == "" {
+			var code contract.Code
+			if id, answer, code = b.in.ParseCaptcha(c); code != 0 {
+				b.resp.Abort(c, code)
 				return
 			}
 		}
-		found, matched, err := cfg.Verifier.Consume(c.Request.Context(), id, answer)
+		found, matched, err := verifier.Consume(c.Request.Context(), id, answer)
 		switch {
 		case err != nil:
-			onErr(c, resp, err)
+			b.onError(c, err)
 		case !found:
-			resp.Abort(c, CodeCaptchaExpired)
+			b.resp.Abort(c, contract.CodeCaptchaExpired)
 		case !matched:
-			resp.Abort(c, CodeCaptchaMismatch)
+			b.resp.Abort(c, contract.CodeCaptchaMismatch)
 		default:
 			c.Next()
 		}

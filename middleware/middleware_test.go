@@ -86,16 +86,15 @@ const uuid = "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
 
 func sendRouter(t *testing.T, lim *fakeLimiter, ver *fakeVerifier) *gin.Engine {
 	t.Helper()
-	limit, err := middleware.RateLimit(middleware.RateLimitConfig{Limiter: lim})
-	if err != nil {
-		t.Fatal(err)
-	}
-	guard, err := middleware.CaptchaGuard(middleware.CaptchaGuardConfig{Verifier: ver})
-	if err != nil {
+	cfg := middleware.DefaultConfig()
+	validate, err1 := middleware.ValidateSend(cfg)
+	limit, err2 := middleware.RateLimit(lim, cfg)
+	guard, err3 := middleware.CaptchaGuard(ver, cfg)
+	if err := errors.Join(err1, err2, err3); err != nil {
 		t.Fatal(err)
 	}
 	r := gin.New()
-	chain := []gin.HandlerFunc{middleware.ValidateSend(nil, nil), limit, guard, reached}
+	chain := []gin.HandlerFunc{validate, limit, guard, reached}
 	r.GET("/sms_codes/:phone", chain...)
 	r.POST("/sms_codes/:phone", chain...)
 	return r
@@ -129,7 +128,15 @@ func TestSendChain(t *testing.T) {
 		{name: "unknown captcha", method: "GET", target: "/sms_codes/13800138000?imgcode=1234&uuid=" + strings.Replace(uuid, "1b", "2b", 1), want: 4002, wantStatus: 400, wantLimited: true, wantCaptcha: true},
 		{name: "passes", method: "GET", target: "/sms_codes/13800138000?imgcode=1234&uuid=" + uuid, want: 0, wantStatus: 200, wantLimited: true},
 		{name: "passes with JSON", method: "POST", target: "/sms_codes/13800138000", ctype: "application/json", body: `{"imgcode":"1234","uuid":"` + uuid + `"}`, want: 0, wantStatus: 200, wantLimited: true},
-		{name: "JSON not an object", method: "POST", target: "/sms_codes/13800138000", ctype: "application/json", body: `["1234"]`, want: 4005, wantStatus: 400, wantCaptcha: true},
+		{name: "JSON not an object: no field of ours", method: "POST", target: "/sms_codes/13800138000", ctype: "application/json", body: `["1234"]`, want: 4001, wantStatus: 400, wantCaptcha: true},
+		{name: "JSON not JSON", method: "POST", target: "/sms_codes/13800138000", ctype: "application/json", body: `{"imgcode":`, want: 4005, wantStatus: 400, wantCaptcha: true},
+		{name: "phone with a newline", method: "GET", target: "/sms_codes/13800138000%0A?imgcode=1234&uuid=" + uuid, want: 4005, wantStatus: 400, wantCaptcha: true},
+		{name: "phone with a leading blank", method: "GET", target: "/sms_codes/%2013800138000?imgcode=1234&uuid=" + uuid, want: 4005, wantStatus: 400, wantCaptcha: true},
+		{name: "blank phone", method: "POST", target: "/sms_codes/%20?imgcode=1234&uuid=" + uuid, want: 4001, wantStatus: 400, wantCaptcha: true},
+		{name: "form + that became a space", method: "POST", target: "/sms_codes/x", ctype: "application/x-www-form-urlencoded", body: "phone=+13800138000&imgcode=1234&uuid=" + uuid, want: 4005, wantStatus: 400, wantCaptcha: true},
+		{name: "uuid with one trailing slash", method: "GET", target: "/sms_codes/13800138000?imgcode=1234&uuid=" + uuid + "/", want: 0, wantStatus: 200, wantLimited: true},
+		{name: "uuid with two trailing slashes", method: "GET", target: "/sms_codes/13800138000?imgcode=1234&uuid=" + uuid + "//", want: 4005, wantStatus: 400, wantCaptcha: true},
+		{name: "uuid with blanks", method: "GET", target: "/sms_codes/13800138000?imgcode=1234&uuid=%20" + uuid, want: 4005, wantStatus: 400, wantCaptcha: true},
 		{name: "other body type ignored, query used", method: "POST", target: "/sms_codes/13800138000?imgcode=1234&uuid=" + uuid, ctype: "text/plain", body: "hello", want: 0, wantStatus: 200, wantLimited: true},
 	}
 	for _, tt := range tests {
@@ -159,128 +166,73 @@ func TestSendChain(t *testing.T) {
 
 func TestRateLimitAlone(t *testing.T) {
 	lim := &fakeLimiter{}
-	limit, err := middleware.RateLimit(middleware.RateLimitConfig{Limiter: lim})
+	limit, err := middleware.RateLimit(lim, middleware.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := gin.New()
 	_ = r.SetTrustedProxies(nil)
-	r.POST("/otp", limit, reached)
+	var phone string
+	r.POST("/otp", limit, func(c *gin.Context) { phone = middleware.Phone(c); reached(c) })
 	w := performRequest(r, "POST", "/otp", "application/x-www-form-urlencoded", "phone=13800138000")
-	if got := decode(w); !got.reached || lim.phone != "13800138000" || lim.ip != "192.0.2.1" {
-		t.Fatalf("got %+v, limiter saw phone %q ip %q", got, lim.phone, lim.ip)
+	if got := decode(w); !got.reached || lim.phone != "13800138000" || lim.ip != "192.0.2.1" || phone != "13800138000" {
+		t.Fatalf("got %+v, limiter saw phone %q ip %q, handler saw %q", got, lim.phone, lim.ip, phone)
 	}
-	if _, err := middleware.RateLimit(middleware.RateLimitConfig{}); !errors.Is(err, middleware.ErrNoLimiter) {
+	if _, err := middleware.RateLimit(nil, middleware.DefaultConfig()); !errors.Is(err, middleware.ErrInvalidConfig) {
 		t.Fatalf("RateLimit without limiter: %v", err)
 	}
-	if _, err := middleware.CaptchaGuard(middleware.CaptchaGuardConfig{}); !errors.Is(err, middleware.ErrNoVerifier) {
+	if _, err := middleware.CaptchaGuard(nil, middleware.DefaultConfig()); !errors.Is(err, middleware.ErrInvalidConfig) {
 		t.Fatalf("CaptchaGuard without verifier: %v", err)
 	}
-}
-
-func TestClientIP(t *testing.T) {
-	tests := []struct {
-		remote, forwarded string
-		trust             []string
-		want              string
-	}{
-		{remote: "203.0.113.7:5000", want: "203.0.113.7"},
-		{remote: "[2001:db8:1:2:3:4:5:6]:5000", want: "2001:db8:1:2::/64"},
-		{remote: "[2001:db8:1:2:ffff::1]:5000", want: "2001:db8:1:2::/64"},
-		{remote: "203.0.113.7:5000", forwarded: "198.51.100.9", want: "203.0.113.7"},                              // untrusted proxy: header ignored
-		{remote: "10.0.0.1:5000", forwarded: "198.51.100.9", trust: []string{"10.0.0.0/8"}, want: "198.51.100.9"}, // trusted proxy
-	}
-	for _, tt := range tests {
-		r := gin.New()
-		_ = r.SetTrustedProxies(tt.trust)
-		var got string
-		r.GET("/", func(c *gin.Context) { got = middleware.ClientIP(c) })
-		req := httptest.NewRequest("GET", "/", nil)
-		req.RemoteAddr = tt.remote
-		if tt.forwarded != "" {
-			req.Header.Set("X-Forwarded-For", tt.forwarded)
-		}
-		r.ServeHTTP(httptest.NewRecorder(), req)
-		if got != tt.want {
-			t.Errorf("ClientIP(remote %s, XFF %q, trusted %v) = %q, want %q", tt.remote, tt.forwarded, tt.trust, got, tt.want)
-		}
+	bad := middleware.Config{PhonePattern: "([", Messages: map[int]string{4999: "x"}}
+	err = bad.Validate()
+	if !errors.Is(err, middleware.ErrInvalidConfig) || !strings.Contains(err.Error(), "phone pattern") || !strings.Contains(err.Error(), "4999") {
+		t.Fatalf("Validate reports both problems: %v", err)
 	}
 }
 
-func TestResponder(t *testing.T) {
-	if _, err := middleware.NewResponder(map[int]string{4999: "x"}, false); err == nil {
-		t.Fatal("NewResponder accepted an unknown code")
+// The middlewares leave the request body whole for the handler after them, whatever its
+// size and type, and a custom error handler and messages reach every answer.
+func TestBodyLeftWholeAndHooks(t *testing.T) {
+	lim := &fakeLimiter{}
+	var logged error
+	cfg := middleware.DefaultConfig()
+	cfg.Messages = map[int]string{5002: "down"}
+	cfg.ErrorHandler = func(c *gin.Context, err error) {
+		logged = err
+		c.AbortWithStatusJSON(599, gin.H{"custom": true})
 	}
-	custom, err := middleware.NewResponder(map[int]string{4004: `Too "many" requests`}, false)
+	limit, err := middleware.RateLimit(lim, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	legacy, _ := middleware.NewResponder(nil, true)
-	for _, tt := range []struct {
-		r          *middleware.Responder
-		code       middleware.Code
-		wantStatus int
-		wantText   string
-	}{
-		{middleware.DefaultResponder(), middleware.CodeOK, 200, "ok"},
-		{middleware.DefaultResponder(), middleware.CodeTooFrequent, 429, "发送短信验证码过于频繁"},
-		{middleware.DefaultResponder(), middleware.CodeSenderFailed, 502, "发送短信验证码错误"},
-		{middleware.DefaultResponder(), middleware.CodeStorageDown, 503, "服务暂不可用"},
-		{custom, middleware.CodeTooFrequent, 429, `Too "many" requests`},
-		{legacy, middleware.CodeStorageDown, 200, "服务暂不可用"},
+	r := gin.New()
+	var got string
+	r.POST("/signup", limit, func(c *gin.Context) {
+		b, _ := io.ReadAll(c.Request.Body)
+		got = string(b)
+		c.Status(http.StatusNoContent)
+	})
+	big := `{"pad":"` + strings.Repeat("x", 100<<10) + `","phone":"13800138000"}` // the phone past the look-ahead
+	for _, tt := range []struct{ ctype, body string }{
+		{"application/json", `{"phone":"13800138000","username":"ann"}`},
+		{"application/x-www-form-urlencoded", "phone=13800138000&username=ann"},
+		{"application/json", `{"phone":"13800138000","pad":"` + strings.Repeat("y", 100<<10) + `"}`},
 	} {
-		r := gin.New()
-		r.GET("/", func(c *gin.Context) { tt.r.Write(c, tt.code) })
-		w := performRequest(r, "GET", "/", "", "")
-		got := decode(w)
-		if got.status != tt.wantStatus || got.code != int(tt.code) || got.errmsg != tt.wantText {
-			t.Errorf("Write(%d) = %+v, want HTTP %d text %q", tt.code, got, tt.wantStatus, tt.wantText)
-		}
-		if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-			t.Errorf("Content-Type = %q", ct)
+		got = ""
+		w := performRequest(r, "POST", "/signup", tt.ctype, tt.body)
+		if w.Code != http.StatusNoContent || got != tt.body {
+			t.Errorf("%s body of %d bytes: status %d, handler read %d bytes", tt.ctype, len(tt.body), w.Code, len(got))
 		}
 	}
-	if len(middleware.Codes()) != 10 {
-		t.Fatalf("Codes() = %v, want the contract's 10", middleware.Codes())
+	// A field past the first 64 KiB is not seen (4001), and the body is still whole for
+	// whoever reads it.
+	if w := performRequest(r, "POST", "/signup", "application/json", big); decode(w).code != 4001 {
+		t.Errorf("phone past the look-ahead: %s", w.Body)
 	}
-}
-
-func TestRetryAfterSeconds(t *testing.T) {
-	for _, tt := range []struct {
-		wait time.Duration
-		want int64
-	}{{0, 1}, {time.Millisecond, 1}, {time.Second, 1}, {1001 * time.Millisecond, 2}, {59 * time.Second, 59}} {
-		if got := middleware.RetryAfterSeconds(tt.wait); got != tt.want {
-			t.Errorf("RetryAfterSeconds(%v) = %d, want %d", tt.wait, got, tt.want)
-		}
-	}
-}
-
-func TestVerifyInputs(t *testing.T) {
-	in, err := middleware.NewInputs(middleware.InputConfig{SMSCodeLength: 6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range []struct {
-		target string
-		want   middleware.Code
-	}{
-		{"/v/13800138000?sms_code=123456", 0},
-		{"/v/13800138000?sms_code=%20123456%20", 0},
-		{"/v/13800138000", middleware.CodeMissingInput},
-		{"/v/13800138000?sms_code=12345", middleware.CodeMalformedInput},
-		{"/v/13800138000?sms_code=１２３４５６", middleware.CodeMalformedInput}, // full-width digits
-		{"/v/1380013800x?sms_code=123456", middleware.CodeMalformedInput},
-	} {
-		r := gin.New()
-		var got middleware.Code
-		r.GET("/v/:phone", func(c *gin.Context) { _, _, got = in.Verify(c) })
-		performRequest(r, "GET", tt.target, "", "")
-		if got != tt.want {
-			t.Errorf("Verify(%s) = %d, want %d", tt.target, got, tt.want)
-		}
-	}
-	if _, err := middleware.NewInputs(middleware.InputConfig{PhonePattern: "(["}); err == nil {
-		t.Fatal("NewInputs accepted a bad pattern")
+	lim.err = errors.New("dial tcp: refused")
+	w := performRequest(r, "POST", "/signup", "application/x-www-form-urlencoded", "phone=13800138000")
+	if w.Code != 599 || logged == nil {
+		t.Fatalf("custom error handler: %d %s", w.Code, w.Body)
 	}
 }

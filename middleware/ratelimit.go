@@ -2,97 +2,94 @@ package middleware
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/ginsms/ginsms/internal/contract"
+	"github.com/ginsms/ginsms/internal/input"
 )
 
-// SendLimiter tells whether an SMS may be sent now. ginsms implements it on Redis: it
-// reads the is_send_<phone> flag and the quota counters in one round trip.
+// SendLimiter tells whether an SMS may be sent now. ginsms implements it on Redis
+// (Service.Limiter): it reads the is_send_<phone> flag and the quota counters in one
+// round trip.
 type SendLimiter interface {
-	// SendWait returns how long phone, asking from clientIP, must wait before another
-	// SMS may be sent; 0 means it may be sent now.
+	// SendWait returns how long phone, asking from clientIP (c.ClientIP()), must wait
+	// before another SMS may be sent; 0 means it may be sent now.
 	SendWait(ctx context.Context, phone, clientIP string) (time.Duration, error)
 }
 
-// RateLimitConfig configures RateLimit.
-type RateLimitConfig struct {
-	// Limiter reads the send flag and quotas. Required.
-	Limiter SendLimiter
-	// Inputs reads and validates the phone. Optional. Default: NewInputs(InputConfig{}).
-	Inputs *Inputs
-	// Responder writes the answers. Optional. Default: DefaultResponder().
-	Responder *Responder
-	// ErrorHandler answers when the limiter fails. Optional. Default: DefaultErrorHandler.
-	ErrorHandler ErrorHandler
-}
-
-// ErrNoLimiter is returned by RateLimit when the config has no Limiter.
-var ErrNoLimiter = errors.New("middleware: rate limit: Limiter is required")
-
-// RateLimit returns a middleware that aborts with 4004 (HTTP 429 and Retry-After in
-// seconds) while the phone may not be sent another SMS, before anything else is done;
-// in particular the captcha is not touched. A missing phone answers 4001, a malformed one
-// 4005. The phone comes from ValidateSend's result when that ran first, otherwise from
-// the request (path, body, query).
-func RateLimit(cfg RateLimitConfig) (gin.HandlerFunc, error) {
-	if cfg.Limiter == nil {
-		return nil, ErrNoLimiter
+// ValidateSend returns a middleware that validates every input of a send request in the
+// contract's order, 4001 if any of phone, uuid and imgcode is missing or blank, then 4005
+// if any is malformed, and keeps the result for RateLimit, CaptchaGuard and the handler
+// after them (see Phone). Put it first on a send route, so that a rate-limited request
+// with a missing field still answers 4001. Nothing touches Redis before it.
+func ValidateSend(cfg Config) (gin.HandlerFunc, error) {
+	b, err := cfg.build()
+	if err != nil {
+		return nil, err
 	}
-	in, resp, onErr := withDefaults(cfg.Inputs, cfg.Responder, cfg.ErrorHandler)
 	return func(c *gin.Context) {
-		phone, code := sendPhone(c, in)
+		in, code := b.in.ParseSend(c)
 		if code != 0 {
-			resp.Abort(c, code)
+			b.resp.Abort(c, code)
 			return
 		}
-		wait, err := cfg.Limiter.SendWait(c.Request.Context(), phone, ClientIP(c))
+		input.Store(c, in)
+		c.Next()
+	}, nil
+}
+
+// RateLimit returns a middleware that aborts with 4004 (HTTP 429 and Retry-After in
+// seconds) while the phone may not be sent another SMS, before anything else is done; in
+// particular the captcha is not touched. The phone comes from ValidateSend when it ran
+// first, otherwise from the request: 4001 missing, 4005 malformed. A limiter error is
+// answered by cfg.ErrorHandler.
+func RateLimit(limiter SendLimiter, cfg Config) (gin.HandlerFunc, error) {
+	if limiter == nil {
+		return nil, fmt.Errorf("%w: RateLimit needs a SendLimiter", ErrInvalidConfig)
+	}
+	b, err := cfg.build()
+	if err != nil {
+		return nil, err
+	}
+	return func(c *gin.Context) {
+		phone, ok := phoneOf(c, b)
+		if !ok {
+			return
+		}
+		wait, err := limiter.SendWait(c.Request.Context(), phone, c.ClientIP())
 		if err != nil {
-			onErr(c, resp, err)
+			b.onError(c, err)
 			return
 		}
 		if wait > 0 {
-			resp.AbortRetry(c, wait)
+			b.resp.AbortRetry(c, contract.CodeTooFrequent, wait)
 			return
 		}
 		c.Next()
 	}, nil
 }
 
-// ValidateSend returns a middleware that validates every input of a send request in the
-// contract's order (4001 for any missing, then 4005 for any malformed) and stores the
-// result for RateLimit, CaptchaGuard and the final handler (see SendInputFrom). Put it first
-// on a send route so a rate-limited request with a missing field still answers 4001.
-func ValidateSend(in *Inputs, resp *Responder) gin.HandlerFunc {
-	in, resp, _ = withDefaults(in, resp, nil)
-	return func(c *gin.Context) {
-		input, code := in.Send(c)
-		if code != 0 {
-			resp.Abort(c, code)
-			return
-		}
-		c.Set(sendInputKey, input)
-		c.Next()
-	}
+// Phone returns the phone of a send request that ValidateSend or RateLimit validated
+// earlier in the chain, exactly as sent; "" when neither ran. A handler after RateLimit
+// and CaptchaGuard reads it to send the code (see ginsms.Service.SendCode).
+func Phone(c *gin.Context) string {
+	in, _ := input.From(c)
+	return in.Phone
 }
 
-func sendPhone(c *gin.Context, in *Inputs) (string, Code) {
-	if input, ok := SendInputFrom(c); ok {
-		return input.Phone, 0
+// phoneOf returns the request's validated phone, or answers 4001/4005 and returns false.
+func phoneOf(c *gin.Context, b built) (string, bool) {
+	if in, ok := input.From(c); ok {
+		return in.Phone, true
 	}
-	return in.Phone(c)
-}
-
-func withDefaults(in *Inputs, resp *Responder, onErr ErrorHandler) (*Inputs, *Responder, ErrorHandler) {
-	if in == nil {
-		in = defaultInputs
+	phone, code := b.in.ParsePhone(c)
+	if code != 0 {
+		b.resp.Abort(c, code)
+		return "", false
 	}
-	if resp == nil {
-		resp = DefaultResponder()
-	}
-	if onErr == nil {
-		onErr = DefaultErrorHandler
-	}
-	return in, resp, onErr
+	input.Store(c, input.Send{Phone: phone})
+	return phone, true
 }

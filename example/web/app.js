@@ -9,6 +9,7 @@
       docTitle: '注册 · ginsms 演示',
       title: '注册账号',
       lead: '输入图中的数字获取短信验证码，再填写短信验证码完成注册。',
+      username: '用户名',
       phone: '手机号',
       phonePlaceholder: '11 位手机号',
       imgcode: '图片验证码',
@@ -26,7 +27,7 @@
       countdown: (s) => `${s} 秒后重发`,
       sent: '验证码已发送，请查收短信。',
       register: '注册',
-      registered: (p) => `注册成功！手机号 ${p} 已验证。`,
+      registered: (p, u) => `注册成功！${u ? u + '，' : ''}手机号 ${p} 已验证。`,
       needPhone: '请输入手机号。',
       needImgcode: '请输入图片验证码。',
       needSmscode: '请输入短信验证码。',
@@ -51,6 +52,7 @@
       docTitle: 'Sign up · ginsms demo',
       title: 'Create an account',
       lead: 'Type the digits in the image to get a code by SMS, then enter that code to sign up.',
+      username: 'Username',
       phone: 'Mobile number',
       phonePlaceholder: '11-digit mobile number',
       imgcode: 'Image code',
@@ -68,7 +70,7 @@
       countdown: (s) => `Resend in ${s}s`,
       sent: 'Code sent. Check your messages.',
       register: 'Sign up',
-      registered: (p) => `Signed up! Mobile number ${p} is verified.`,
+      registered: (p, u) => `Signed up${u ? ' as ' + u : ''}! Mobile number ${p} is verified.`,
       needPhone: 'Enter your mobile number.',
       needImgcode: 'Enter the image code.',
       needSmscode: 'Enter the SMS code.',
@@ -104,7 +106,7 @@
   const LANG_KEY = 'ginsms-demo-lang';
   const $ = (id) => document.getElementById(id);
   const el = {
-    phone: $('phone'), imgcode: $('imgcode'), smscode: $('smscode'),
+    username: $('username'), phone: $('phone'), imgcode: $('imgcode'), smscode: $('smscode'),
     captcha: $('captcha'), captchaBtn: $('captcha-btn'), listen: $('listen'),
     send: $('send'), status: $('status'), form: $('signup'), register: $('register'),
     lang: $('lang'), demo: $('demo'), inbox: $('inbox'), inboxFor: $('inbox-for'), inboxEmpty: $('inbox-empty'),
@@ -167,7 +169,7 @@
     const res = await fetch(url, { method: 'POST', body: new URLSearchParams(params), headers: { Accept: 'application/json' } });
     let body = null;
     try { body = await res.json(); } catch (_) { /* not JSON: handled by the caller */ }
-    if (!body || typeof body.code !== 'number') body = null;
+    if (!body || typeof body !== 'object') body = null;
     return [res, body];
   }
 
@@ -267,16 +269,16 @@
     if (!phone) { setStatus(() => [t().needPhone, 'err']); el.phone.focus(); return; }
     if (!code) { setStatus(() => [t().needSmscode, 'err']); el.smscode.focus(); return; }
     el.register.disabled = true;
+    let res = null;
     let body = null;
     try {
-      [, body] = await call(api('/register'), { phone, sms_code: code });
+      [res, body] = await call(api('/register'), { phone, sms_code: code, username: el.username.value.trim() });
     } catch (_) { /* network error: below */ }
     el.register.disabled = false;
     if (!body) {
       setStatus(() => [t().network, 'err']);
-    } else if (body.code === 200) {
-      const verified = body.phone || phone;
-      setStatus(() => [t().registered(verified), 'ok']);
+    } else if (res.ok && body.registered) {
+      setStatus(() => [t().registered(body.registered, body.username), 'ok']);
       el.smscode.value = '';
     } else {
       setStatus(() => [errorText(body), 'err']);

@@ -1,27 +1,30 @@
--- Stores a new SMS code for one phone, atomically and only if the phone may be sent one.
--- All keys share the phone's hash tag (one cluster slot).
--- KEYS[1] flag       is_send_<phone>
--- KEYS[2] code       sms_<phone>
--- KEYS[3] tries      sms_<phone>:tries   (wrong verify attempts; a new code resets it)
--- KEYS[4] daily      sms_<phone>:daily   (sends in the current per-phone window)
+-- Stores a new SMS code for one phone, atomically and only if the phone may be sent one
+-- now: its flag is absent and its daily quota has room. Every key shares the phone's
+-- slot (sms.key and sms.flag_key must hash alike on a Cluster).
+-- KEYS[1] flag   is_send_<phone>
+-- KEYS[2] code   sms_<phone>
+-- KEYS[3] tries  sms_<phone>:tries   (wrong verify attempts; a new code resets it)
+-- KEYS[4] daily  sms_<phone>:daily   (sends in the per-phone window)
 -- ARGV[1] code, ARGV[2] code TTL ms, ARGV[3] send interval ms,
 -- ARGV[4] per-phone limit (0 = off), ARGV[5] per-phone window ms
--- Returns {1, 0} when stored, {0, wait_ms} when the flag or the quota refuses.
+-- Returns {1, 0} when stored, {0, wait_ms, 1} when the flag refuses, {0, wait_ms, 2}
+-- when the daily quota does.
 local wait = redis.call('PTTL', KEYS[1])
 if wait ~= -2 then
-  if wait < 0 then wait = tonumber(ARGV[3]) end
-  return {0, wait}
+  if wait < 0 then wait = tonumber(ARGV[3]) end -- a flag without TTL, by another program
+  return {0, wait, 1}
 end
 local limit = tonumber(ARGV[4])
 if limit > 0 then
-  local used = tonumber(redis.call('GET', KEYS[4]) or '0')
-  if used >= limit then
-    local ttl = redis.call('PTTL', KEYS[4])
-    if ttl < 0 then ttl = tonumber(ARGV[5]) end
-    return {0, ttl}
+  local used = redis.call('INCR', KEYS[4])
+  local ttl = redis.call('PTTL', KEYS[4])
+  if ttl < 0 then -- a new window, or a counter that lost its TTL: arm it
+    ttl = tonumber(ARGV[5])
+    redis.call('PEXPIRE', KEYS[4], ttl)
   end
-  if redis.call('INCR', KEYS[4]) == 1 then
-    redis.call('PEXPIRE', KEYS[4], ARGV[5])
+  if used > limit then
+    redis.call('DECR', KEYS[4])
+    return {0, ttl, 2}
   end
 end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])

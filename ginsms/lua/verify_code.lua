@@ -4,7 +4,7 @@
 -- KEYS[1] code   sms_<phone>
 -- KEYS[2] tries  sms_<phone>:tries   (same slot)
 -- ARGV[1] submitted code, ARGV[2] max wrong tries
--- Returns 1 right, 0 wrong, -1 no live code.
+-- Returns 1 right, 0 wrong, 2 wrong and the last try (the code is gone), -1 no live code.
 local stored = redis.call('GET', KEYS[1])
 if not stored then
   return -1
@@ -20,11 +20,12 @@ if diff == 0 then
   return 1
 end
 local tries = redis.call('INCR', KEYS[2])
-if tries == 1 then
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-end
 if tries >= tonumber(ARGV[2]) then
   redis.call('DEL', KEYS[1], KEYS[2])
+  return 2
+end
+if redis.call('PTTL', KEYS[2]) < 0 then -- expires with the code, also if its TTL was lost
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 end
 return 0

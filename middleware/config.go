@@ -1,0 +1,86 @@
+package middleware
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ginsms/ginsms/internal/contract"
+	"github.com/ginsms/ginsms/internal/input"
+)
+
+// Config configures the middlewares: how they read their inputs and how they answer.
+// Start from DefaultConfig; every field is optional.
+type Config struct {
+	// PhonePattern is the regular expression a phone must match, exactly as sent.
+	// Optional. Default: `^1[3-9]\d{9}$` (a mainland China mobile number).
+	PhonePattern string
+	// Fields names the request fields. Optional. Default: see FieldNames.
+	Fields FieldNames
+	// Messages overrides the errormsg of contract codes, e.g. {4004: "Too many requests"}.
+	// Optional. Default: the contract's texts.
+	Messages map[int]string
+	// LegacyStatus answers every outcome with HTTP 200, the outcome only in the body, as
+	// the original service did. Optional. Default: false.
+	LegacyStatus bool
+	// Logger receives the default ErrorHandler's lines. Optional. Default: slog.Default().
+	Logger *slog.Logger
+	// ErrorHandler answers a request whose limiter or verifier failed (Redis unreachable).
+	// Optional. Default: a log line through Logger and 5002 (HTTP 503); the client never
+	// sees the error itself.
+	ErrorHandler ErrorHandler
+}
+
+// FieldNames names the request fields the middlewares read. Each is looked up in the
+// path parameters first, then in the body (form, multipart or JSON object, its first 64 KiB),
+// then in the query string. A body is left readable for the handlers after.
+type FieldNames struct {
+	Phone     string // Optional. Default: "phone"
+	UUID      string // Optional. Default: "uuid"
+	ImageCode string // Optional. Default: "imgcode"
+	SMSCode   string // read by ginsms's RequireSMSCode. Optional. Default: "sms_code"
+}
+
+// ErrorHandler answers a request whose storage step failed. It must write an answer and
+// abort the chain (c.Abort); err carries neither a captcha answer nor an SMS code.
+type ErrorHandler func(c *gin.Context, err error)
+
+// ErrInvalidConfig is wrapped by the errors of Config.Validate and the constructors.
+var ErrInvalidConfig = errors.New("middleware: invalid configuration")
+
+// DefaultConfig returns the contract's defaults.
+func DefaultConfig() Config {
+	return Config{PhonePattern: input.DefaultPhonePattern}
+}
+
+// Validate reports every invalid field at once.
+func (c Config) Validate() error {
+	_, err := c.build()
+	return err
+}
+
+// built is a Config ready for requests.
+type built struct {
+	in      *input.Parser
+	resp    *contract.Responder
+	onError ErrorHandler
+}
+
+func (c Config) build() (built, error) {
+	var errs []error
+	in, err := input.New(input.Config{PhonePattern: c.PhonePattern, Fields: input.Fields{
+		Phone: c.Fields.Phone, UUID: c.Fields.UUID, ImageCode: c.Fields.ImageCode}})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))
+	}
+	resp, err := contract.NewResponder(c.Messages, c.LegacyStatus)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return built{}, err
+	}
+	return built{in: in, resp: resp, onError: resp.OnStorageError(c.ErrorHandler, c.Logger)}, nil
+}
