@@ -67,7 +67,7 @@ func (s *Store) create(ctx context.Context, id, network string) (answer string, 
 	}
 	answer = string(digits)
 	key := s.answer.Key(id)
-	set := redis.NewStatusCmd(ctx, "set", key, answer, "px", s.cfg.TTL.Milliseconds())
+	set := redisx.Once(ctx, "set", key, answer, "px", s.cfg.TTL.Milliseconds())
 	reserve := s.reserveIP(ctx, network)
 	if reserve == nil {
 		if err := redisx.Run(ctx, s.rdb, set); err != nil {
@@ -83,7 +83,7 @@ func (s *Store) create(ctx context.Context, id, network string) (answer string, 
 		return "", 0, storageError("count answer", err)
 	}
 	if !ok {
-		if err := s.rdb.Del(ctx, key).Err(); err != nil {
+		if err := redisx.Run(ctx, s.rdb, redisx.Once(ctx, "del", key)); err != nil {
 			return "", 0, storageError("delete refused answer", err)
 		}
 		return "", wait, nil
@@ -95,7 +95,7 @@ func (s *Store) create(ctx context.Context, id, network string) (answer string, 
 // route, in the same round trip as it counts the request against network's hourly
 // quota; found is false when there is none (never created, expired or used).
 func (s *Store) peek(ctx context.Context, id, network string) (answer string, found bool, wait time.Duration, err error) {
-	get := redis.NewStringCmd(ctx, "get", s.answer.Key(id))
+	get := redisx.Once(ctx, "get", s.answer.Key(id))
 	cmds := []redis.Cmder{get}
 	reserve := s.reserveIP(ctx, network)
 	if reserve != nil {
@@ -113,7 +113,7 @@ func (s *Store) peek(ctx context.Context, id, network string) (answer string, fo
 			return "", false, wait, nil
 		}
 	}
-	answer, err = get.Result()
+	answer, err = get.Text()
 	if errors.Is(err, redis.Nil) {
 		return "", false, 0, nil
 	}

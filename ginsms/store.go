@@ -123,18 +123,17 @@ func storageError(op, step string, err error) error {
 
 // counterRead is the reading of one quota counter: GET and PTTL, in the same round trip.
 type counterRead struct {
-	quota  string
-	limit  int
-	window time.Duration
-	used   *redis.StringCmd
-	ttl    *redis.DurationCmd
+	quota     string
+	limit     int
+	window    time.Duration
+	used, ttl *redisx.Call
 }
 
 // SendWait implements middleware.SendLimiter: one round trip that reads the phone's flag
 // and every quota that is on, and returns the longest wait among those that refuse.
 func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.Duration, error) {
 	network := input.Network(clientIP)
-	flag := redis.NewDurationCmd(ctx, time.Millisecond, "pttl", s.keys.flag.Key(phone))
+	flag := redisx.Once(ctx, "pttl", s.keys.flag.Key(phone))
 	cmds := []redis.Cmder{flag}
 	var counters [3]counterRead
 	n := 0
@@ -143,7 +142,7 @@ func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.
 			return
 		}
 		c := counterRead{quota: quota, limit: limit, window: window,
-			used: redis.NewStringCmd(ctx, "get", key), ttl: redis.NewDurationCmd(ctx, time.Millisecond, "pttl", key)}
+			used: redisx.Once(ctx, "get", key), ttl: redisx.Once(ctx, "pttl", key)}
 		counters[n] = c
 		n++
 		cmds = append(cmds, c.used, c.ttl)
@@ -158,14 +157,16 @@ func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.
 	if err := redisx.Run(ctx, s.rdb, cmds...); err != nil {
 		return 0, storageError("send_wait", "read send flag and quotas", err)
 	}
-	wait, quota := flagWait(flag.Val(), s.interval), quotaInterval
+	flagTTL, _ := flag.Int64()
+	wait, quota := flagWait(flagTTL, s.interval), quotaInterval
 	for _, c := range counters[:n] {
 		used, err := c.used.Int()
 		if err != nil || used < c.limit {
 			continue // absent (redis.Nil) or below the limit
 		}
-		w := c.ttl.Val()
-		if w < 0 {
+		ttl, _ := c.ttl.Int64()
+		w := time.Duration(ttl) * time.Millisecond
+		if ttl < 0 {
 			w = c.window // without TTL: the next store arms it
 		}
 		if w > wait {
@@ -178,16 +179,16 @@ func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.
 	return wait, nil
 }
 
-// flagWait turns the flag's PTTL into a wait: -2 (absent) is none, -1 (set without expiry,
-// by some other program) is a whole interval.
-func flagWait(ttl, interval time.Duration) time.Duration {
+// flagWait turns the flag's PTTL in ms into a wait: -2 (absent) is none, -1 (set without
+// expiry, by some other program) is a whole interval.
+func flagWait(pttl int64, interval time.Duration) time.Duration {
 	switch {
-	case ttl == -1:
+	case pttl == -1:
 		return interval
-	case ttl <= 0:
+	case pttl <= 0:
 		return 0
 	}
-	return ttl
+	return time.Duration(pttl) * time.Millisecond
 }
 
 // sendRecord is what store took for one send, so that unstore can give it back exactly.

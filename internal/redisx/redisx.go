@@ -60,7 +60,10 @@ func (s *Script) Call(ctx context.Context, keys []string, args ...any) *Call {
 	return &Call{Cmd: redis.NewCmd(ctx, evalArgs("evalsha", s.hash, keys, args)...), script: s, keys: keys, args: args}
 }
 
-// Once returns a single command that the client never re-sends, e.g. Once(ctx, "getdel", key).
+// Once returns a single command that the client never re-sends, e.g. Once(ctx, "getdel",
+// key). ginsms sends even its reads this way: an autopipeliner dispatches a batch that
+// mixes commands that may be re-sent with commands that may not as several pipelines,
+// one after the other, so one kind throughout keeps a batch one round trip.
 func Once(ctx context.Context, args ...any) *Call {
 	return &Call{Cmd: redis.NewCmd(ctx, args...)}
 }
