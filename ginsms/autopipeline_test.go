@@ -4,26 +4,27 @@ import (
 	"testing"
 
 	"github.com/ginsms/ginsms/ginsms"
-	"github.com/ginsms/ginsms/internal/redistest"
 )
 
 // The example server hands ginsms go-redis's asynchronous autopipeliner, which batches the
 // commands of concurrent requests: the guarantees must hold through it, and through the
 // blocking one.
 func TestGuaranteesThroughAutoPipeline(t *testing.T) {
-	for _, async := range []bool{true, false} {
-		t.Run(map[bool]string{true: "async", false: "blocking"}[async], func(t *testing.T) {
-			rdb, prefix := redistest.Client(t)
-			build := rdb.AutoPipeline
-			if async {
-				build = rdb.AsyncAutoPipeline
-			}
-			ap, err := build()
-			if err != nil {
-				t.Fatal(err)
-			}
-			testGuarantees(t, newEnvServing(t, rdb, ap, prefix, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 3 }))
-		})
+	for _, top := range []topology{single, cluster} {
+		for _, async := range []bool{true, false} {
+			t.Run(top.name+map[bool]string{true: "/async", false: "/blocking"}[async], func(t *testing.T) {
+				rdb := top.client(t)
+				build := rdb.AutoPipeline
+				if async {
+					build = rdb.AsyncAutoPipeline
+				}
+				ap, err := build()
+				if err != nil {
+					t.Fatal(err)
+				}
+				testGuarantees(t, newEnvServing(t, top, rdb, ap, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 3 }))
+			})
+		}
 	}
 }
 

@@ -17,7 +17,7 @@ func (e *env) seedCaptchas(base, n int) {
 	for i := 0; i < n; i += 1000 {
 		pipe := e.rdb.Pipeline()
 		for j := i; j < n && j < i+1000; j++ {
-			pipe.Set(ctx, e.prefix+"img_"+uuidN(base+j), "1234", 10*time.Minute)
+			pipe.Set(ctx, e.key("img_"+uuidN(base+j)), "1234", 10*time.Minute)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			e.t.Fatal(err)
@@ -65,7 +65,7 @@ func BenchmarkSendSuccessQuotas(b *testing.B) { benchSend(b, allQuotas) }
 // BenchmarkSendRejected: a rate-limited phone, the attacker's loop (one round trip).
 func BenchmarkSendRejected(b *testing.B) {
 	e := newEnv(b, nil)
-	e.rdb.Set(context.Background(), e.prefix+"is_send_"+testPhone, "1", time.Hour)
+	e.rdb.Set(context.Background(), e.key("is_send_"+testPhone), "1", time.Hour)
 	target := "/sms_codes/" + testPhone + "?imgcode=1234&uuid=" + uuidN(1)
 	w := httptest.NewRecorder()
 	b.ReportAllocs()
@@ -83,7 +83,7 @@ func BenchmarkSendRejected(b *testing.B) {
 // BenchmarkVerifyWrong: a wrong code against a live one (one round trip, one script).
 func BenchmarkVerify(b *testing.B) {
 	e := newEnv(b, func(c *ginsms.Config) { c.SMS.MaxVerifyAttempts = 1 << 30 })
-	e.rdb.Set(context.Background(), e.prefix+"sms_"+testPhone, "654321", time.Hour)
+	e.rdb.Set(context.Background(), e.key("sms_"+testPhone), "654321", time.Hour)
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()

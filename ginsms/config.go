@@ -45,6 +45,7 @@ type RedisConfig struct {
 	Addr       string   `mapstructure:"addr"`        // host:port of a single Redis
 	Addrs      []string `mapstructure:"addrs"`       // several: a Cluster, or Sentinels with MasterName
 	MasterName string   `mapstructure:"master_name"` // Sentinel master name
+	Cluster    bool     `mapstructure:"cluster"`     // a Cluster reached through one seed address
 	Username   string   `mapstructure:"username"`
 	Password   string   `mapstructure:"password"`
 	DB         int      `mapstructure:"db"`
@@ -75,6 +76,13 @@ type SMSConfig struct {
 	HourlyVerifyLimitPerIP int    `mapstructure:"hourly_verify_limit_per_ip"`
 	Key                    string `mapstructure:"key"`      // Default: "sms_%s"
 	FlagKey                string `mapstructure:"flag_key"` // Default: "is_send_%s"
+	// ReplicaAcks, when not 0, makes a stored code wait for that many replicas to hold
+	// it (WAIT) before the SMS goes out, so that a failover cannot forget a send and let
+	// a second SMS through inside the interval. A write not acknowledged within
+	// ReplicaAckTimeout is taken back and answered 5002, no SMS sent. Default: 0 (off).
+	ReplicaAcks int `mapstructure:"replica_acks"`
+	// ReplicaAckTimeout bounds the wait for ReplicaAcks. Default: 100ms.
+	ReplicaAckTimeout time.Duration `mapstructure:"replica_ack_timeout"`
 	// LegacyStatus answers every outcome with HTTP 200, as the original service did.
 	LegacyStatus bool `mapstructure:"legacy_status"`
 }
@@ -93,6 +101,7 @@ func DefaultConfig() Config {
 			DailyLimitPerPhone:     10,
 			HourlyLimitPerIP:       30,
 			HourlyVerifyLimitPerIP: 1000,
+			ReplicaAckTimeout:      100 * time.Millisecond,
 			Key:                    "sms_%s",
 			FlagKey:                "is_send_%s",
 		},
@@ -138,6 +147,8 @@ func (s SMSConfig) validate() []error {
 		{"sms.hourly_limit_per_ip", s.HourlyLimitPerIP < 0, "0 (off) or more", s.HourlyLimitPerIP},
 		{"sms.daily_limit_total", s.DailyLimitTotal < 0, "0 (off) or more", s.DailyLimitTotal},
 		{"sms.hourly_verify_limit_per_ip", s.HourlyVerifyLimitPerIP < 0, "0 (off) or more", s.HourlyVerifyLimitPerIP},
+		{"sms.replica_acks", s.ReplicaAcks < 0, "0 (off) or more", s.ReplicaAcks},
+		{"sms.replica_ack_timeout", s.ReplicaAcks > 0 && (s.ReplicaAckTimeout < time.Millisecond || s.ReplicaAckTimeout > 10*time.Second), "1ms to 10s", s.ReplicaAckTimeout},
 	} {
 		if ch.bad {
 			errs = append(errs, configError(ch.key, "must be %s, got %v", ch.want, ch.got))

@@ -29,7 +29,7 @@ func FuzzSendAndVerify(f *testing.F) {
 		if method != "GET" {
 			method = "POST"
 		}
-		e.rdb.Set(context.Background(), e.prefix+"img_00000000-0000-4000-8000-000000000001", "1234", time.Minute)
+		e.rdb.Set(context.Background(), e.key("img_00000000-0000-4000-8000-000000000001"), "1234", time.Minute)
 		query := "?" + url.Values{"uuid": {uuid}, "imgcode": {answer}, "sms_code": {answer}}.Encode()
 		for _, path := range []string{"/sms_codes/" + url.PathEscape(phone), "/sms_codes/" + url.PathEscape(phone) + "/verify"} {
 			req := httptest.NewRequest(method, path+query, strings.NewReader(body))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -60,43 +61,88 @@ func (s *recordingSender) all() []sentSMS {
 	return append([]sentSMS(nil), s.sent...)
 }
 
-// env is one test's world: a router with ginsms mounted on the real Redis, with key
+// topology is a Redis deployment the contract suite runs on: the single server, the
+// Cluster (with hash-tagged templates, as ginsms requires there) or the Sentinel set that
+// `make test` starts.
+type topology struct {
+	name     string
+	hashTags bool
+	// dial returns a client of the topology with go-redis's default options, dialing
+	// through dialer when it is not nil.
+	dial func(tb testing.TB, dialer func(context.Context, string, string) (net.Conn, error)) redis.UniversalClient
+}
+
+func (top topology) client(tb testing.TB) redis.UniversalClient { return top.dial(tb, nil) }
+
+var (
+	single = topology{name: "single", dial: func(tb testing.TB, d func(context.Context, string, string) (net.Conn, error)) redis.UniversalClient {
+		rdb, _ := redistest.Client(tb, func(o *redis.Options) { o.Dialer = d })
+		return rdb
+	}}
+	cluster = topology{name: "cluster", hashTags: true, dial: func(tb testing.TB, d func(context.Context, string, string) (net.Conn, error)) redis.UniversalClient {
+		return redistest.ClusterClient(tb, func(o *redis.ClusterOptions) { o.Dialer = d })
+	}}
+	sentinel = topology{name: "sentinel", dial: func(tb testing.TB, d func(context.Context, string, string) (net.Conn, error)) redis.UniversalClient {
+		return redistest.FailoverClient(tb, func(o *redis.FailoverOptions) { o.Dialer = d })
+	}}
+)
+
+// onTopologies runs f as a subtest on each topology.
+func onTopologies(t *testing.T, f func(t *testing.T, top topology)) {
+	for _, top := range []topology{single, cluster, sentinel} {
+		t.Run(top.name, func(t *testing.T) { f(t, top) })
+	}
+}
+
+// env is one test's world: a router with ginsms mounted on a real Redis, with key
 // templates under a random prefix.
 type env struct {
 	t       testing.TB
 	router  *gin.Engine
-	rdb     *redis.Client
+	rdb     redis.UniversalClient // reads and writes keys for the test
 	prefix  string
+	top     topology
 	sender  *recordingSender
 	service *ginsms.Service
 	cfg     ginsms.Config
 }
 
-func testConfig(prefix string) ginsms.Config {
+func testConfig(prefix string, top topology) ginsms.Config {
 	cfg := ginsms.DefaultConfig()
 	cfg.Captcha.Key = prefix + "img_%s"
 	cfg.SMS.Key = prefix + "sms_%s"
 	cfg.SMS.FlagKey = prefix + "is_send_%s"
+	if top.hashTags {
+		cfg.SMS.Key = prefix + "sms_{%s}"
+		cfg.SMS.FlagKey = prefix + "is_send_{%s}"
+	}
 	return cfg
 }
 
 func newEnv(t testing.TB, mutate func(*ginsms.Config)) *env {
 	t.Helper()
-	rdb, prefix := redistest.Client(t)
-	return newEnvWith(t, rdb, prefix, mutate)
+	return newEnvOn(t, single, mutate)
 }
 
-func newEnvWith(t testing.TB, rdb *redis.Client, prefix string, mutate func(*ginsms.Config)) *env {
+// newEnvOn mounts ginsms on a client of top.
+func newEnvOn(t testing.TB, top topology, mutate func(*ginsms.Config)) *env {
 	t.Helper()
-	return newEnvServing(t, rdb, rdb, prefix, mutate)
+	rdb := top.client(t)
+	return newEnvServing(t, top, rdb, rdb, mutate)
+}
+
+func newEnvWith(t testing.TB, rdb *redis.Client, mutate func(*ginsms.Config)) *env {
+	t.Helper()
+	return newEnvServing(t, single, rdb, rdb, mutate)
 }
 
 // newEnvServing mounts ginsms on serving (such as an autopipeliner), and checks keys
 // through rdb. The recording sender is the Service's unless mutate sets another.
-func newEnvServing(t testing.TB, rdb *redis.Client, serving redis.UniversalClient, prefix string, mutate func(*ginsms.Config)) *env {
+func newEnvServing(t testing.TB, top topology, rdb, serving redis.UniversalClient, mutate func(*ginsms.Config)) *env {
 	t.Helper()
-	cfg := testConfig(prefix)
-	e := &env{t: t, router: gin.New(), rdb: rdb, prefix: prefix, sender: &recordingSender{}}
+	prefix := redistest.Prefix()
+	cfg := testConfig(prefix, top)
+	e := &env{t: t, router: gin.New(), rdb: rdb, prefix: prefix, top: top, sender: &recordingSender{}}
 	cfg.Sender.Custom = e.sender
 	if mutate != nil {
 		mutate(&cfg)
@@ -111,36 +157,76 @@ func newEnvServing(t testing.TB, rdb *redis.Client, serving redis.UniversalClien
 	return e
 }
 
-// deleteKeys removes this test's keys (never FLUSHDB: the server may be shared).
-func (e *env) deleteKeys() {
-	ctx := context.Background()
-	iter := e.rdb.Scan(ctx, 0, e.prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		e.rdb.Del(ctx, iter.Val())
+// key turns a key as the default templates name it ("sms_13800138000:daily",
+// "is_send_13800138000", "sms_ip:192.0.2.1", "img_<uuid>") into this test's key.
+func (e *env) key(name string) string {
+	if e.top.hashTags {
+		switch {
+		case strings.HasPrefix(name, "is_send_"):
+			name = "is_send_{" + strings.TrimPrefix(name, "is_send_") + "}"
+		case strings.HasPrefix(name, "sms_"):
+			id, suffix := strings.TrimPrefix(name, "sms_"), ""
+			for _, s := range []string{":tries", ":daily"} {
+				if strings.HasSuffix(id, s) {
+					id, suffix = strings.TrimSuffix(id, s), s
+				}
+			}
+			name = "sms_{" + id + "}" + suffix
+		}
 	}
+	return e.prefix + name
 }
 
-// keys returns this test's keys.
-func (e *env) keys() []string {
+// name is the inverse of key.
+func (e *env) name(key string) string {
+	key = strings.TrimPrefix(key, e.prefix)
+	return strings.NewReplacer("{", "", "}", "").Replace(key)
+}
+
+// scan calls f with every key of this test, on every master of a Cluster.
+func (e *env) scan(f func(ctx context.Context, rdb redis.UniversalClient, key string)) {
 	ctx := context.Background()
-	var out []string
-	iter := e.rdb.Scan(ctx, 0, e.prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		out = append(out, strings.TrimPrefix(iter.Val(), e.prefix))
+	each := func(ctx context.Context, rdb redis.UniversalClient) error {
+		iter := rdb.Scan(ctx, 0, e.prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			f(ctx, rdb, iter.Val())
+		}
+		return iter.Err()
 	}
+	if cc, ok := e.rdb.(*redis.ClusterClient); ok {
+		_ = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error { return each(ctx, node) })
+		return
+	}
+	_ = each(ctx, e.rdb)
+}
+
+// deleteKeys removes this test's keys (never FLUSHDB: the server may be shared).
+func (e *env) deleteKeys() {
+	e.scan(func(ctx context.Context, rdb redis.UniversalClient, key string) { rdb.Del(ctx, key) })
+}
+
+// keys returns this test's keys, as the default templates name them.
+func (e *env) keys() []string {
+	var mu sync.Mutex
+	var out []string
+	e.scan(func(_ context.Context, _ redis.UniversalClient, key string) {
+		mu.Lock()
+		out = append(out, e.name(key))
+		mu.Unlock()
+	})
 	return out
 }
 
 // seedCaptcha stores answer for uuid as the image route would.
 func (e *env) seedCaptcha(uuid, answer string) {
 	e.t.Helper()
-	if err := e.rdb.Set(context.Background(), e.prefix+"img_"+uuid, answer, 300*time.Second).Err(); err != nil {
+	if err := e.rdb.Set(context.Background(), e.key("img_"+uuid), answer, 300*time.Second).Err(); err != nil {
 		e.t.Fatal(err)
 	}
 }
 
-func (e *env) get(key string) (string, bool) {
-	v, err := e.rdb.Get(context.Background(), e.prefix+key).Result()
+func (e *env) get(name string) (string, bool) {
+	v, err := e.rdb.Get(context.Background(), e.key(name)).Result()
 	if err == redis.Nil {
 		return "", false
 	}

@@ -57,11 +57,6 @@ func LoadConfig(path, section string) (Config, error) {
 			return Config{}, fmt.Errorf("ginsms: config file %s: %w", path, err)
 		}
 	}
-	for _, code := range contract.Codes() {
-		if text, ok := os.LookupEnv(envPrefix + "_MESSAGES_" + strconv.Itoa(int(code))); ok {
-			v.Set("messages."+strconv.Itoa(int(code)), text)
-		}
-	}
 	cfg := DefaultConfig()
 	decodeErr := v.Unmarshal(&cfg, func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
@@ -69,6 +64,13 @@ func LoadConfig(path, section string) (Config, error) {
 	})
 	if cfg.Messages == nil {
 		cfg.Messages = map[int]string{}
+	}
+	// A map's keys are not known in advance, so viper reads no variable for them: look
+	// for one per contract code (a viper Set would hide the file's other messages).
+	for _, code := range contract.Codes() {
+		if text, ok := os.LookupEnv(envPrefix + "_MESSAGES_" + strconv.Itoa(int(code))); ok {
+			cfg.Messages[int(code)] = text
+		}
 	}
 	// A key that failed to decode keeps its default, so Validate reports the others.
 	if err := configProblems(decodeErr, cfg.Validate()); err != nil {
@@ -145,20 +147,33 @@ func setDefaults(v *viper.Viper, prefix string, m map[string]any) {
 	}
 }
 
-// NewRedisClient returns a client for cfg: a Cluster client for several addrs, a Sentinel
-// failover client with master_name, otherwise a single-node client for addr. ginsms
-// never lets a client re-send a script or a captcha GETDEL whose reply was lost (see
-// the package doc), whatever the client's retry options.
+// clusterReload is how often NewRedisClient's Cluster client reloads the slot map: a
+// dead master never answers MOVED, so until a reload the client keeps sending its slots
+// to it (go-redis's default is 60 s).
+const clusterReload = time.Second
+
+// NewRedisClient returns a client for cfg: a Sentinel failover client with master_name,
+// a Cluster client for several addrs (or one with cluster: true), otherwise a single-node
+// client for addr. The Cluster client reloads its slot map every second, so a replica
+// promoted after its master died serves again within about a second of the promotion.
+// Whatever its retry options, no client re-sends a ginsms script or GETDEL whose reply
+// was lost: ginsms marks them (see the package doc).
 func NewRedisClient(cfg RedisConfig) redis.UniversalClient {
 	addrs := cfg.Addrs
 	if len(addrs) == 0 && cfg.Addr != "" {
 		addrs = []string{cfg.Addr}
 	}
-	return redis.NewUniversalClient(&redis.UniversalOptions{
-		Addrs:      addrs,
-		MasterName: cfg.MasterName,
-		Username:   cfg.Username,
-		Password:   cfg.Password,
-		DB:         cfg.DB,
-	})
+	switch {
+	case cfg.MasterName != "":
+		return redis.NewFailoverClient(&redis.FailoverOptions{MasterName: cfg.MasterName, SentinelAddrs: addrs,
+			Username: cfg.Username, Password: cfg.Password, DB: cfg.DB})
+	case len(addrs) > 1 || cfg.Cluster:
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, Username: cfg.Username, Password: cfg.Password,
+			ClusterStateReloadInterval: clusterReload})
+	}
+	addr := ""
+	if len(addrs) == 1 {
+		addr = addrs[0]
+	}
+	return redis.NewClient(&redis.Options{Addr: addr, Username: cfg.Username, Password: cfg.Password, DB: cfg.DB})
 }

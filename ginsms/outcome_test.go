@@ -198,16 +198,16 @@ func TestCountersWithoutTTLGetOne(t *testing.T) {
 		"sms_verify_ip:192.0.2.1":     time.Hour,
 	}
 	for k := range stripped {
-		e.rdb.Set(ctx, e.prefix+k, 1, 0)
+		e.rdb.Set(ctx, e.key(k), 1, 0)
 	}
 	code := e.sendCode(testPhone)
-	e.rdb.Set(ctx, e.prefix+"sms_"+testPhone+":tries", 1, 0)
+	e.rdb.Set(ctx, e.key("sms_"+testPhone+":tries"), 1, 0)
 	if got := e.verify(testPhone, wrongCode(code)); got.Code != 4006 {
 		t.Fatalf("wrong verify = %+v", got)
 	}
 	stripped["sms_"+testPhone+":tries"] = 60 * time.Second
 	for k, window := range stripped {
-		ttl := e.rdb.TTL(ctx, e.prefix+k).Val()
+		ttl := e.rdb.TTL(ctx, e.key(k)).Val()
 		if ttl <= 0 || ttl > window || ttl < window-5*time.Second {
 			t.Errorf("%s TTL = %v, want its window %v back", k, ttl, window)
 		}

@@ -12,7 +12,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ginsms/ginsms/ginsms"
-	"github.com/ginsms/ginsms/internal/redistest"
 )
 
 func phoneN(i int) string { return fmt.Sprintf("139%08d", i) }
@@ -33,7 +32,9 @@ func retryAfter(t *testing.T, a answer) int {
 	return n
 }
 
-func TestQuotas(t *testing.T) {
+func TestQuotas(t *testing.T) { onTopologies(t, testQuotas) }
+
+func testQuotas(t *testing.T, top topology) {
 	tests := []struct {
 		name   string
 		mutate func(*ginsms.Config)
@@ -75,7 +76,7 @@ func TestQuotas(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, func(c *ginsms.Config) {
+			e := newEnvOn(t, top, func(c *ginsms.Config) {
 				c.SMS.DailyLimitPerPhone, c.SMS.HourlyLimitPerIP = 0, 0
 				tt.mutate(c)
 			})
@@ -83,7 +84,7 @@ func TestQuotas(t *testing.T) {
 				if got := e.sendFrom(tt.phone(i), tt.remote(i), i); got.Code != 200 {
 					t.Fatalf("send %d = %+v, want 200", i+1, got)
 				}
-				e.rdb.Del(context.Background(), e.prefix+"is_send_"+tt.phone(i)) // the interval passed
+				e.rdb.Del(context.Background(), e.key("is_send_"+tt.phone(i))) // the interval passed
 			}
 			u := uuidN(1000)
 			got := e.sendFrom(tt.phone(tt.allowed), tt.remote(tt.allowed), 1000)
@@ -111,7 +112,9 @@ func TestQuotas(t *testing.T) {
 
 // Concurrent requests never exceed a quota: each is counted in the same atomic step
 // that stores the code.
-func TestConcurrentQuota(t *testing.T) {
+func TestConcurrentQuota(t *testing.T) { onTopologies(t, testConcurrentQuota) }
+
+func testConcurrentQuota(t *testing.T, top topology) {
 	for _, tt := range []struct {
 		name   string
 		mutate func(*ginsms.Config)
@@ -122,7 +125,7 @@ func TestConcurrentQuota(t *testing.T) {
 			func(i int) string { return fmt.Sprintf("203.0.113.%d:1", i+1) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, tt.mutate)
+			e := newEnvOn(t, top, tt.mutate)
 			const n = 40
 			for i := 0; i < n; i++ {
 				e.seedCaptcha(uuidN(i), "1234")
@@ -153,7 +156,7 @@ func TestConcurrentQuota(t *testing.T) {
 // raceHook fills the per-IP quota just before the store step, as a concurrent request on
 // another app server would: the phone's script then succeeds and the reservation fails.
 type raceHook struct {
-	rdb *redis.Client
+	rdb redis.UniversalClient
 	key string
 }
 
@@ -177,10 +180,12 @@ func (h raceHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 	}
 }
 
-func TestQuotaLostRaceGivesBack(t *testing.T) {
-	e := newEnv(t, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 1 })
-	other, _ := redistest.Client(t)
-	e.rdb.AddHook(raceHook{rdb: other, key: e.prefix + "sms_ip:192.0.2.1"})
+func TestQuotaLostRaceGivesBack(t *testing.T) { onTopologies(t, testQuotaLostRaceGivesBack) }
+
+func testQuotaLostRaceGivesBack(t *testing.T, top topology) {
+	e := newEnvOn(t, top, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 1 })
+	other := top.client(t)
+	e.rdb.AddHook(raceHook{rdb: other, key: e.key("sms_ip:192.0.2.1")})
 	got := e.sendGET(testPhone, uuidN(1), "1234")
 	if got.Code != 4002 {
 		t.Fatalf("unseeded = %+v", got)
@@ -209,7 +214,7 @@ func TestQuotaWindowsExpire(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
-	e := newEnvWith(t, rdb, "w_", func(c *ginsms.Config) {
+	e := newEnvWith(t, rdb, func(c *ginsms.Config) {
 		c.SMS.HourlyLimitPerIP, c.SMS.DailyLimitPerPhone = 1, 0
 	})
 	if got := e.sendFrom(testPhone, "192.0.2.1:1", 1); got.Code != 200 {

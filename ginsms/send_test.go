@@ -16,7 +16,9 @@ import (
 )
 
 // Every row of the contract's send order, one case each.
-func TestSendOrder(t *testing.T) {
+func TestSendOrder(t *testing.T) { onTopologies(t, testSendOrder) }
+
+func testSendOrder(t *testing.T, top topology) {
 	u := uuidN(1)
 	tests := []struct {
 		name        string
@@ -57,9 +59,9 @@ func TestSendOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, nil)
+			e := newEnvOn(t, top, nil)
 			if tt.flagSet {
-				e.rdb.Set(context.Background(), e.prefix+"is_send_"+testPhone, "1", 42*time.Second)
+				e.rdb.Set(context.Background(), e.key("is_send_"+testPhone), "1", 42*time.Second)
 			}
 			if tt.seed {
 				e.seedCaptcha(u, "1234")
@@ -86,8 +88,10 @@ func TestSendOrder(t *testing.T) {
 	}
 }
 
-func TestSendStoresKeysAndTTLs(t *testing.T) {
-	e := newEnv(t, nil)
+func TestSendStoresKeysAndTTLs(t *testing.T) { onTopologies(t, testSendStoresKeysAndTTLs) }
+
+func testSendStoresKeysAndTTLs(t *testing.T, top topology) {
+	e := newEnvOn(t, top, nil)
 	u := uuidN(7)
 	e.seedCaptcha(u, "1234")
 	if got := e.sendGET(testPhone, u, "1234"); got.Code != 200 {
@@ -106,7 +110,7 @@ func TestSendStoresKeysAndTTLs(t *testing.T) {
 	}
 	ctx := context.Background()
 	for key, want := range map[string]time.Duration{"sms_" + testPhone: 60 * time.Second, "is_send_" + testPhone: 60 * time.Second} {
-		ttl := e.rdb.TTL(ctx, e.prefix+key).Val()
+		ttl := e.rdb.TTL(ctx, e.key(key)).Val()
 		if ttl < want-2*time.Second || ttl > want {
 			t.Errorf("TTL %s = %v, want %v", key, ttl, want)
 		}
@@ -128,8 +132,10 @@ func TestSendStoresKeysAndTTLs(t *testing.T) {
 	}
 }
 
-func TestWrongAnswerConsumesCaptcha(t *testing.T) {
-	e := newEnv(t, nil)
+func TestWrongAnswerConsumesCaptcha(t *testing.T) { onTopologies(t, testWrongAnswerConsumesCaptcha) }
+
+func testWrongAnswerConsumesCaptcha(t *testing.T, top topology) {
+	e := newEnvOn(t, top, nil)
 	u := uuidN(2)
 	e.seedCaptcha(u, "1234")
 	if got := e.sendGET(testPhone, u, "0000"); got.Code != 4003 {
@@ -144,8 +150,10 @@ func TestWrongAnswerConsumesCaptcha(t *testing.T) {
 }
 
 // However many concurrent requests arrive for one phone, at most one SMS is sent.
-func TestConcurrentSendsOnePhone(t *testing.T) {
-	e := newEnv(t, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 })
+func TestConcurrentSendsOnePhone(t *testing.T) { onTopologies(t, testConcurrentSendsOnePhone) }
+
+func testConcurrentSendsOnePhone(t *testing.T, top topology) {
+	e := newEnvOn(t, top, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 })
 	const n = 50
 	for i := 0; i < n; i++ {
 		e.seedCaptcha(uuidN(100+i), "1234")
@@ -160,8 +168,10 @@ func TestConcurrentSendsOnePhone(t *testing.T) {
 }
 
 // One captcha can never serve two requests.
-func TestConcurrentSendsOneCaptcha(t *testing.T) {
-	e := newEnv(t, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 0 })
+func TestConcurrentSendsOneCaptcha(t *testing.T) { onTopologies(t, testConcurrentSendsOneCaptcha) }
+
+func testConcurrentSendsOneCaptcha(t *testing.T, top topology) {
+	e := newEnvOn(t, top, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 0 })
 	const n = 20
 	u := uuidN(3)
 	e.seedCaptcha(u, "1234")
@@ -199,8 +209,10 @@ func runConcurrently(n int, f func(i int) int) map[int]int {
 }
 
 // A definite refusal by the provider takes everything back: the user can retry at once.
-func TestSenderRefusalTakesSendBack(t *testing.T) {
-	e := newEnv(t, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 })
+func TestSenderRefusalTakesSendBack(t *testing.T) { onTopologies(t, testSenderRefusalTakesSendBack) }
+
+func testSenderRefusalTakesSendBack(t *testing.T, top topology) {
+	e := newEnvOn(t, top, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 })
 	e.sender.fail = fmt.Errorf("%w: gateway: number barred", sender.ErrRefused)
 	e.seedCaptcha(uuidN(1), "1234")
 	if got := e.sendGET(testPhone, uuidN(1), "1234"); got.Code != 5001 || got.Status != http.StatusBadGateway || got.RetryAfter != "" {
@@ -219,7 +231,11 @@ func TestSenderRefusalTakesSendBack(t *testing.T) {
 // An error that is not a refusal is an unknown outcome: the SMS may still arrive, so the
 // flag, the code and the counts stay, and the answer says when to retry.
 func TestSenderUnknownOutcomeKeepsSend(t *testing.T) {
-	e := newEnv(t, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 })
+	onTopologies(t, testSenderUnknownOutcomeKeepsSend)
+}
+
+func testSenderUnknownOutcomeKeepsSend(t *testing.T, top topology) {
+	e := newEnvOn(t, top, func(c *ginsms.Config) { c.SMS.DailyLimitTotal = 100 })
 	e.sender.fail = errors.New("connection reset after the request was written")
 	e.seedCaptcha(uuidN(1), "1234")
 	got := e.sendGET(testPhone, uuidN(1), "1234")
@@ -258,10 +274,8 @@ func TestSenderTimeout(t *testing.T) {
 }
 
 func TestRedisDown(t *testing.T) {
-	rdb, prefix := redistest.Client(t)
 	dead := redistest.DeadClient(t)
-	e := newEnvWith(t, dead, prefix, nil)
-	_ = rdb
+	e := newEnvWith(t, dead, nil)
 	for _, target := range []string{
 		"/sms_codes/" + testPhone + "?imgcode=1234&uuid=" + uuidN(1),
 		"/image_codes/" + uuidN(1),

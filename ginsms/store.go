@@ -3,6 +3,7 @@ package ginsms
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"time"
 
@@ -95,6 +96,8 @@ type codeStore struct {
 	codeTTL     time.Duration
 	interval    time.Duration
 	maxAttempts int
+	replicas    int                // sms.replica_acks
+	ackTimeout  time.Duration      // sms.replica_ack_timeout
 	refused     func(quota string) // tells the observer which quota refused
 	exhausted   func()             // tells the observer a code died of wrong tries
 }
@@ -112,6 +115,8 @@ func newCodeStore(rdb redis.UniversalClient, s SMSConfig) (*codeStore, error) {
 		codeTTL:     s.CodeTTL,
 		interval:    s.SendInterval,
 		maxAttempts: s.MaxVerifyAttempts,
+		replicas:    s.ReplicaAcks,
+		ackTimeout:  s.ReplicaAckTimeout,
 		refused:     func(string) {},
 		exhausted:   func() {},
 	}, nil
@@ -218,7 +223,12 @@ func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec
 		totalCall = redisx.Reserve.Call(ctx, []string{s.keys.total}, s.quotas.total, totalWindow.Milliseconds())
 		cmds = append(cmds, totalCall)
 	}
-	runErr := redisx.Run(ctx, s.rdb, cmds...)
+	var runErr error
+	if s.replicas > 0 {
+		runErr = s.runReplicated(ctx, phoneCall, cmds[1:])
+	} else {
+		runErr = redisx.Run(ctx, s.rdb, cmds...)
+	}
 	refusedBy := ""
 	took := func(c *redisx.Call, quota string) bool {
 		if c == nil {
@@ -250,6 +260,45 @@ func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec
 		return sendRecord{}, wait, nil
 	}
 	return rec, 0, nil
+}
+
+// errNotReplicated reports a stored code that fewer replicas than sms.replica_acks
+// acknowledged in time: a failover now could forget it, so no SMS goes out for it.
+var errNotReplicated = errors.New("replicas did not acknowledge the stored code in time")
+
+// runReplicated runs the phone's script followed by WAIT on one connection to the
+// phone's primary, and the counters' reservations (on their own slots) beside it.
+func (s *codeStore) runReplicated(ctx context.Context, phoneCall *redisx.Call, counters []redis.Cmder) error {
+	wait := redisx.Wait(ctx, s.replicas, s.ackTimeout)
+	newPipe := s.rdb.Pipeline
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		// A cluster pipeline would send the keyless WAIT to any master: use the node of
+		// the phone's slot, and reserve the counters first, through the cluster.
+		if len(counters) > 0 {
+			if err := redisx.Run(ctx, s.rdb, counters...); err != nil {
+				return err
+			}
+		}
+		counters = nil
+		node, err := cc.MasterForKey(ctx, phoneCall.Args()[3].(string))
+		if err != nil {
+			return err
+		}
+		newPipe = node.Pipeline
+	}
+	cmds := append(append([]redis.Cmder{phoneCall}, counters...), wait)
+	if err := redisx.RunPipelined(ctx, newPipe, cmds...); err != nil {
+		return err
+	}
+	if ok, _, _ := redisx.Verdict(phoneCall); !ok {
+		return nil // refused: nothing written to wait for
+	}
+	if n, err := wait.Int(); err != nil || n < s.replicas {
+		// Not replicated: store gives back what was taken, as for a refusal, and
+		// answers a storage failure; no SMS goes out for this code.
+		return errNotReplicated
+	}
+	return nil
 }
 
 // unstore takes back what rec took, in one round trip: the phone's flag and code (if

@@ -36,7 +36,9 @@ func (e *env) verify(phone, code string) answer {
 	return performRequest(e.router, "POST", "/sms_codes/"+phone+"/verify", "application/x-www-form-urlencoded", "sms_code="+code)
 }
 
-func TestVerifyRoute(t *testing.T) {
+func TestVerifyRoute(t *testing.T) { onTopologies(t, testVerifyRoute) }
+
+func testVerifyRoute(t *testing.T, top topology) {
 	tests := []struct {
 		name       string
 		phone      string
@@ -60,7 +62,7 @@ func TestVerifyRoute(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, nil)
+			e := newEnvOn(t, top, nil)
 			var code string
 			if tt.send {
 				code = e.sendCode(tt.phone)
@@ -88,8 +90,10 @@ func TestVerifyRoute(t *testing.T) {
 	}
 }
 
-func TestVerifyConsumesCode(t *testing.T) {
-	e := newEnv(t, nil)
+func TestVerifyConsumesCode(t *testing.T) { onTopologies(t, testVerifyConsumesCode) }
+
+func testVerifyConsumesCode(t *testing.T, top topology) {
+	e := newEnvOn(t, top, nil)
 	code := e.sendCode(testPhone)
 	if got := e.verify(testPhone, code); got.Code != 200 {
 		t.Fatalf("first verify = %+v", got)
@@ -99,8 +103,10 @@ func TestVerifyConsumesCode(t *testing.T) {
 	}
 }
 
-func TestConcurrentVerifies(t *testing.T) {
-	e := newEnv(t, nil)
+func TestConcurrentVerifies(t *testing.T) { onTopologies(t, testConcurrentVerifies) }
+
+func testConcurrentVerifies(t *testing.T, top topology) {
+	e := newEnvOn(t, top, nil)
 	code := e.sendCode(testPhone)
 	codes := runConcurrently(20, func(int) int { return e.verify(testPhone, code).Code })
 	if codes[200] != 1 || codes[4007] != 19 {
@@ -108,9 +114,11 @@ func TestConcurrentVerifies(t *testing.T) {
 	}
 }
 
-func TestVerifyAttemptLimit(t *testing.T) {
+func TestVerifyAttemptLimit(t *testing.T) { onTopologies(t, testVerifyAttemptLimit) }
+
+func testVerifyAttemptLimit(t *testing.T, top topology) {
 	const max = 3
-	e := newEnv(t, func(c *ginsms.Config) { c.SMS.MaxVerifyAttempts = max })
+	e := newEnvOn(t, top, func(c *ginsms.Config) { c.SMS.MaxVerifyAttempts = max })
 	code := e.sendCode(testPhone)
 	for i := 0; i < max; i++ {
 		if got := e.verify(testPhone, wrongCode(code)); got.Code != 4006 {
@@ -133,7 +141,7 @@ func TestVerifyWithinLimit(t *testing.T) {
 			t.Fatalf("wrong try = %d", got.Code)
 		}
 	}
-	ttl := e.rdb.PTTL(context.Background(), e.prefix+"sms_"+testPhone+":tries").Val()
+	ttl := e.rdb.PTTL(context.Background(), e.key("sms_"+testPhone+":tries")).Val()
 	if ttl <= 0 || ttl > 60*time.Second {
 		t.Fatalf("tries counter TTL = %v, want it to expire with the code", ttl)
 	}
@@ -148,7 +156,7 @@ func TestNewSendResetsAttempts(t *testing.T) {
 	if got := e.verify(testPhone, wrongCode(code)); got.Code != 4006 {
 		t.Fatal(got)
 	}
-	e.rdb.Del(context.Background(), e.prefix+"is_send_"+testPhone) // the interval passed
+	e.rdb.Del(context.Background(), e.key("is_send_"+testPhone)) // the interval passed
 	code = e.sendCode(testPhone)
 	if got := e.verify(testPhone, wrongCode(code)); got.Code != 4006 {
 		t.Fatalf("first wrong try after a new send = %d, want 4006 (counter reset)", got.Code)
@@ -206,8 +214,10 @@ func contains(list []string, s string) bool {
 // Verify tries are counted per client address: past sms.hourly_verify_limit_per_ip the
 // answer is 4004 and the code is not touched, so a brute-forcer cannot burn it; another
 // address still verifies.
-func TestVerifyPerIPQuota(t *testing.T) {
-	e := newEnv(t, func(c *ginsms.Config) { c.SMS.HourlyVerifyLimitPerIP = 3 })
+func TestVerifyPerIPQuota(t *testing.T) { onTopologies(t, testVerifyPerIPQuota) }
+
+func testVerifyPerIPQuota(t *testing.T, top topology) {
+	e := newEnvOn(t, top, func(c *ginsms.Config) { c.SMS.HourlyVerifyLimitPerIP = 3 })
 	code := e.sendCode(testPhone)
 	from := func(remote, code string) answer {
 		return performRequest(e.router, "POST", "/sms_codes/"+testPhone+"/verify",

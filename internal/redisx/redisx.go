@@ -44,9 +44,10 @@ func (s *Script) Source() string { return s.src }
 // Run returned.
 type Call struct {
 	*redis.Cmd
-	script *Script
-	keys   []string
-	args   []any
+	script  *Script
+	keys    []string
+	args    []any
+	trailer bool // re-sent after any script of its step that was re-sent (WAIT)
 }
 
 // NoRetry tells go-redis never to re-send the command.
@@ -68,6 +69,13 @@ func Once(ctx context.Context, args ...any) *Call {
 	return &Call{Cmd: redis.NewCmd(ctx, args...)}
 }
 
+// Wait returns a WAIT for n replicas (at most timeout): run last in a step on one
+// connection, it tells how many replicas acknowledged the step's writes. When a script
+// of the step is re-sent by EVAL (NOSCRIPT), so is the WAIT, after it.
+func Wait(ctx context.Context, n int, timeout time.Duration) *Call {
+	return &Call{Cmd: redis.NewCmd(ctx, "wait", n, timeout.Milliseconds()), trailer: true}
+}
+
 func evalArgs(verb, script string, keys []string, args []any) []any {
 	out := make([]any, 0, 3+len(keys)+len(args))
 	out = append(out, verb, script, len(keys))
@@ -84,16 +92,38 @@ func evalArgs(verb, script string, keys []string, args []any) []any {
 // node its part at once. A script a server lacks (NOSCRIPT: it did not run) is run again
 // by EVAL, which also loads it.
 func Run(ctx context.Context, rdb redis.UniversalClient, cmds ...redis.Cmder) error {
-	exec(ctx, rdb, cmds)
+	return run(ctx, func(cmds []redis.Cmder) { exec(ctx, rdb, cmds) }, cmds)
+}
+
+// RunPipelined executes cmds as one pipeline of newPipe, such as a single node's: the
+// way to keep a step and its WAIT on one connection.
+func RunPipelined(ctx context.Context, newPipe func() redis.Pipeliner, cmds ...redis.Cmder) error {
+	return run(ctx, func(cmds []redis.Cmder) {
+		pipe := newPipe()
+		for _, cmd := range cmds {
+			_ = pipe.Process(ctx, cmd)
+		}
+		_, _ = pipe.Exec(ctx)
+	}, cmds)
+}
+
+func run(ctx context.Context, exec func([]redis.Cmder), cmds []redis.Cmder) error {
+	exec(cmds)
 	var again []redis.Cmder
 	for _, cmd := range cmds {
-		if c, ok := cmd.(*Call); ok && c.script != nil && redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+		c, ok := cmd.(*Call)
+		switch {
+		case !ok:
+		case c.script != nil && redis.HasErrorPrefix(c.Err(), "NOSCRIPT"):
 			c.Cmd = redis.NewCmd(ctx, evalArgs("eval", c.script.src, c.keys, c.args)...)
+			again = append(again, c)
+		case c.trailer && len(again) > 0:
+			c.Cmd = redis.NewCmd(ctx, c.Args()...)
 			again = append(again, c)
 		}
 	}
 	if len(again) > 0 {
-		exec(ctx, rdb, again)
+		exec(again)
 	}
 	for _, cmd := range cmds {
 		if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
