@@ -33,11 +33,14 @@ eval "$$servers"
 echo "redis-server on $$GINSMS_TEST_REDIS_ADDR; cluster on $$GINSMS_TEST_CLUSTER_ADDRS; sentinels ($$GINSMS_TEST_SENTINEL_MASTER) on $$GINSMS_TEST_SENTINEL_ADDRS"
 endef
 
-# The whole suite with the race detector, then each fuzz target briefly.
+# The whole suite with the race detector; then, alone on the servers, the failover tests
+# (they kill and promote Cluster and Sentinel servers, which would disturb the suite);
+# then each fuzz target briefly.
 test:
 	@$(start_redis)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	GINSMS_TEST_FAILOVER=1 $(GO) test -race -count=1 -run='^TestFailover' -v ./ginsms
 	for target in $$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include='*_test.go' . | sed 's/^func //' | sort -u); do
 	  pkg=$$(grep -rlE "^func $$target\(" --include='*_test.go' . | head -1 | xargs dirname)
 	  echo "fuzz $$target in $$pkg for $(FUZZTIME)"
