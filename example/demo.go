@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/sender"
@@ -22,6 +24,8 @@ import (
 //
 //	GET /demo/config              {"prefix","send_interval","code_length","captcha_length","demo"}
 //	GET /demo/messages?phone=P    the demo phone's inbox for P, newest first (demo mode only)
+//	GET /demo/captcha?uuid=U      {"answer": "..."}: captcha U's answer, for trying the API by
+//	                              hand with curl (demo mode only)
 //
 // Demo mode (the in-memory "phone" that shows the delivered SMS in the page) is on when
 // sender.kind is log (and no custom sender is set) and either demo is true in the
@@ -150,8 +154,8 @@ const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-sr
 	"media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // mountDemo serves the page at / (and its assets under /demo/), GET /demo/config, and, when
-// inbox is not nil, GET /demo/messages.
-func mountDemo(engine *gin.Engine, cfg ginsms.Config, inbox *demoInbox) error {
+// inbox is not nil, GET /demo/messages and GET /demo/captcha.
+func mountDemo(engine *gin.Engine, cfg ginsms.Config, rdb redis.UniversalClient, inbox *demoInbox) error {
 	assets := map[string]webAsset{}
 	for name, ct := range map[string]string{
 		"index.html": "text/html; charset=utf-8",
@@ -194,6 +198,30 @@ func mountDemo(engine *gin.Engine, cfg ginsms.Config, inbox *demoInbox) error {
 	})
 	if inbox != nil {
 		engine.GET("/demo/messages", inbox.messagesHandler())
+		engine.GET("/demo/captcha", captchaAnswerHandler(rdb, cfg.Captcha.Key))
 	}
 	return nil
+}
+
+// canonicalUUID is the form of the uuids whose answers ginsms stores.
+var canonicalUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// captchaAnswerHandler answers GET /demo/captcha?uuid=U with captcha U's answer, read from
+// Redis under the configured template; 4005 for a uuid that is not canonical, 4002 when
+// there is no answer. Demo mode only: it hands out what a captcha exists to hide.
+func captchaAnswerHandler(rdb redis.UniversalClient, template string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		uuid := strings.ToLower(c.Query("uuid"))
+		if !canonicalUUID.MatchString(uuid) {
+			c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"code": 4005, "errormsg": "参数格式错误"})
+			return
+		}
+		answer, err := rdb.Get(c.Request.Context(), strings.Replace(template, "%s", uuid, 1)).Result()
+		if err != nil {
+			c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"code": 4002, "errormsg": "图片验证码已过期"})
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, gin.H{"answer": answer})
+	}
 }

@@ -213,3 +213,21 @@ func TestDemoInbox(t *testing.T) {
 		t.Errorf("a failed send was recorded: %+v", got)
 	}
 }
+
+// In demo mode a captcha's answer can be read back, to try the API by hand with curl.
+func TestDemoCaptchaAnswer(t *testing.T) {
+	engine, mr := demoEngine(t, func(a *appConfig, _ *ginsms.Config) { a.Demo = true })
+	const uuid = "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
+	do(engine, "GET", "/image_codes/"+uuid, "")
+	stored, _ := mr.Get("img_" + uuid)
+	if w := do(engine, "GET", "/demo/captcha?uuid="+uuid, ""); w.Code != 200 || w.Body.String() != `{"answer":"`+stored+`"}` {
+		t.Fatalf("answer: %d %s, want %s", w.Code, w.Body, stored)
+	}
+	if w := do(engine, "GET", "/demo/captcha?uuid=*", ""); jsonCode(t, w) != 4005 {
+		t.Fatalf("bad uuid: %s", w.Body)
+	}
+	off, _ := demoEngine(t, nil)
+	if w := do(off, "GET", "/demo/captcha?uuid="+uuid, ""); w.Code != 404 {
+		t.Fatalf("outside demo mode: %d", w.Code)
+	}
+}

@@ -139,7 +139,7 @@ func newEngine(app appConfig, cfg ginsms.Config, rdb redis.UniversalClient) (*gi
 		return nil, err
 	}
 	engine.POST(cfg.Routes.Prefix+"/register", svc.RequireSMSCode(middleware.FieldNames{}), registerHandler)
-	if err := mountDemo(engine, cfg, inbox); err != nil {
+	if err := mountDemo(engine, cfg, rdb, inbox); err != nil {
 		return nil, err
 	}
 	return engine, nil
