@@ -1,12 +1,16 @@
 package ginsms_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/middleware"
@@ -15,22 +19,28 @@ import (
 // Mount the whole flow on an application's own Gin engine, then protect its sign-up route.
 // This is the README's quick start.
 func ExampleRegister() {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"}) // the application's Redis
+	rdb := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"}) // the application's Redis
 	defer rdb.Close()
 
 	router := gin.New()
 	_ = router.SetTrustedProxies(nil) // behind a proxy: its address, so quotas see the real client IP
 
-	cfg := ginsms.DefaultConfig() // or ginsms.LoadConfig("config.yaml")
+	cfg := ginsms.DefaultConfig() // or ginsms.LoadConfig("config.yaml", "")
 	cfg.Routes.Prefix = "/api"
 	sms, err := ginsms.Register(router, rdb, cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
+	// At start-up (and from a readiness probe): Redis answers, scripts loaded, topology sane.
+	//	if err := sms.Check(ctx); err != nil { log.Fatal(err) }
 
 	router.POST("/api/register", sms.RequireSMSCode(middleware.FieldNames{}), func(c *gin.Context) {
 		phone, _ := ginsms.VerifiedPhone(c) // verified and consumed: create the account
-		c.JSON(http.StatusOK, gin.H{"registered": phone})
+		var form struct {
+			Username string `json:"username" form:"username"` // the body is still whole
+		}
+		_ = c.ShouldBind(&form)
+		c.JSON(http.StatusOK, gin.H{"registered": phone, "username": form.Username})
 	})
 
 	for _, r := range router.Routes() {
@@ -48,6 +58,96 @@ func ExampleRegister() {
 	// POST /api/sms_codes/:phone/verify
 	// POST /api/sms_codes/:phone/verify/
 	// POST /api/register
+}
+
+// The guards on a path of the application's choosing, with its own final handler: the
+// Service's Redis limiter and captchas, and SendCode for the store-and-send step.
+func ExampleService_SendCode() {
+	rdb := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
+	defer rdb.Close()
+	sms, err := ginsms.New(rdb, ginsms.DefaultConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	mw := middleware.DefaultConfig()
+	validate, err1 := middleware.ValidateSend(mw)
+	limit, err2 := middleware.RateLimit(sms.Limiter(), mw)
+	guard, err3 := middleware.CaptchaGuard(sms.Captchas(), mw)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		log.Fatal(err)
+	}
+	router := gin.New()
+	router.POST("/signup/otp/:phone", validate, limit, guard, func(c *gin.Context) {
+		err := sms.SendCode(c.Request.Context(), middleware.Phone(c), c.ClientIP())
+		if wait, ok := ginsms.RetryAfter(err); ok {
+			c.Header("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+		}
+		switch {
+		case err == nil:
+			c.JSON(http.StatusOK, gin.H{"sent": true})
+		case errors.Is(err, ginsms.ErrTooFrequent):
+			c.JSON(http.StatusTooManyRequests, gin.H{"sent": false})
+		case errors.Is(err, ginsms.ErrSendFailed): // refused (retry now) or unknown (see Retry-After)
+			c.JSON(http.StatusBadGateway, gin.H{"sent": false})
+		default: // ginsms.ErrStorage: no SMS went out
+			c.JSON(http.StatusServiceUnavailable, gin.H{"sent": false})
+		}
+	})
+}
+
+// Checking a code from Go, for a flow that is not a Gin route.
+func ExampleService_Verify() {
+	rdb := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
+	defer rdb.Close()
+	sms, err := ginsms.New(rdb, ginsms.DefaultConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := sms.Check(ctx); err != nil {
+		log.Print(err) // Redis down (ErrStorage), or a topology that cannot work (ErrInvalidConfig)
+	}
+	switch err := sms.Verify(ctx, "13800138000", "123456", "203.0.113.7"); {
+	case err == nil: // right: the code is consumed, it will not verify again
+	case errors.Is(err, ginsms.ErrCodeWrong): // 4006: one wrong try counted
+	case errors.Is(err, ginsms.ErrCodeExpired): // 4007: none live (expired, used, or too many tries)
+	case errors.Is(err, ginsms.ErrTooFrequent): // 4004: too many tries from this address
+	case errors.Is(err, ginsms.ErrInvalidInput): // 4005: not a phone or not a code; Redis untouched
+	default: // ginsms.ErrStorage: Redis unreachable (5002)
+	}
+}
+
+// The ginsms settings in a section of the application's own file; the application's
+// other keys are its own business.
+func ExampleLoadConfig() {
+	dir, _ := os.MkdirTemp("", "app")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "app.yaml")
+	_ = os.WriteFile(path, []byte(`
+app:
+  name: shop
+sms_verification:
+  sms:
+    phone_pattern: '^\+[1-9]\d{6,14}$'   # E.164
+    send_interval: 90s
+  messages:
+    4004: "Too many requests, try again later"
+`), 0o600)
+	cfg, err := ginsms.LoadConfig(path, "sms_verification")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cfg.SMS.PhonePattern, cfg.SMS.SendInterval, cfg.Messages[4004])
+
+	_ = os.WriteFile(path, []byte("sms_verification:\n  sms:\n    code_ttl: 60\n    code_length: 3\n"), 0o600)
+	_, err = ginsms.LoadConfig(path, "sms_verification")
+	fmt.Println(err)
+	// Output:
+	// ^\+[1-9]\d{6,14}$ 1m30s Too many requests, try again later
+	// ginsms: invalid configuration:
+	// 	sms.code_ttl: 60 is a bare number: add a unit, e.g. 60s
+	// 	sms.code_length: must be 4 to 10, got 3
 }
 
 // An invalid configuration is refused at start-up with the key and the reason.
