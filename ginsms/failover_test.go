@@ -308,4 +308,3 @@ func waitSentinelHealthy(t *testing.T, s *redis.SentinelClient, master string) {
 	}
 	t.Fatal("the Sentinel set did not recover a primary with a replica in sync")
 }
-

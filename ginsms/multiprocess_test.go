@@ -134,4 +134,3 @@ func TestSeveralAppServers(t *testing.T) {
 		})
 	}
 }
-
