@@ -2,6 +2,7 @@ package ginsms
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,12 +23,18 @@ import (
 // *redis.ClusterClient. Errors wrap ErrStorage when Redis failed, ErrInvalidConfig when
 // the topology is refused.
 func (s *Service) Check(ctx context.Context) error {
+	var err error
 	if cc, ok := s.store.rdb.(*redis.ClusterClient); ok {
-		return cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
 			return s.checkNode(ctx, node, true)
 		})
+	} else {
+		err = s.checkNode(ctx, s.store.rdb, false)
 	}
-	return s.checkNode(ctx, s.store.rdb, false)
+	if failed := s.cfg.Observer.StorageFailed; failed != nil && errors.Is(err, ErrStorage) {
+		failed("check")
+	}
+	return err
 }
 
 // probeKeys are keys of 16 hash tags, spread over the cluster slots, that a client which

@@ -38,6 +38,8 @@ type Config struct {
 	// ErrorHandler answers a request whose storage step failed. It must write an answer
 	// and abort. Optional. Default: a line through Logger and 5002 (HTTP 503).
 	ErrorHandler middleware.ErrorHandler `mapstructure:"-"`
+	// Observer receives what the Service does, for metrics. Optional. Default: none.
+	Observer Observer `mapstructure:"-"`
 }
 
 // RedisConfig describes the Redis to connect to (see NewRedisClient).

@@ -72,6 +72,16 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	s.onError = s.resp.OnStorageError(cfg.ErrorHandler, s.logger)
+	if failed := cfg.Observer.StorageFailed; failed != nil {
+		answer := s.onError
+		s.onError = func(c *gin.Context, err error) { failed(storageOp(err)); answer(c, err) }
+	}
+	if f := cfg.Observer.QuotaRefused; f != nil {
+		s.store.refused = f
+	}
+	if f := cfg.Observer.VerifyExhausted; f != nil {
+		s.store.exhausted = f
+	}
 	s.mw = middleware.Config{PhonePattern: cfg.SMS.PhonePattern, Messages: cfg.Messages,
 		LegacyStatus: cfg.SMS.LegacyStatus, Logger: s.logger, ErrorHandler: s.onError}
 	if s.images, err = captcha.NewHandler(s.captchas, s.mw); err != nil {
@@ -142,15 +152,18 @@ func Register(router gin.IRouter, rdb redis.UniversalClient, cfg Config) (*Servi
 		return nil, err // unreachable: New validated the same configuration
 	}
 	g := router.Group(cfg.Routes.Prefix)
-	both := func(method, path string, handlers ...gin.HandlerFunc) {
+	both := func(method, path, route string, handlers ...gin.HandlerFunc) {
+		if obs := s.observe(route); obs != nil {
+			handlers = append([]gin.HandlerFunc{obs}, handlers...)
+		}
 		g.Handle(method, path, handlers...)
 		g.Handle(method, path+"/", handlers...)
 	}
-	both("GET", "/image_codes/:uuid", s.images.Image)
-	both("GET", "/image_codes/:uuid/audio", s.images.Audio)
-	both("GET", "/sms_codes/:phone", validate, limit, guard, s.sendRoute)
-	both("POST", "/sms_codes/:phone", validate, limit, guard, s.sendRoute)
-	both("POST", "/sms_codes/:phone/verify", s.verifyRoute)
+	both("GET", "/image_codes/:uuid", routeImage, s.images.Image)
+	both("GET", "/image_codes/:uuid/audio", routeAudio, s.images.Audio)
+	both("GET", "/sms_codes/:phone", routeSend, validate, limit, guard, s.sendRoute)
+	both("POST", "/sms_codes/:phone", routeSend, validate, limit, guard, s.sendRoute)
+	both("POST", "/sms_codes/:phone/verify", routeVerify, s.verifyRoute)
 	return s, nil
 }
 
@@ -230,6 +243,16 @@ func (s *Service) sendCode(ctx context.Context, phone, network string) error {
 	sendCtx, cancel := context.WithTimeout(ctx, s.timeout)
 	err = s.sender.Send(sendCtx, sender.Message{Phone: phone, Code: code, ID: newMessageID()})
 	cancel()
+	if sent := s.cfg.Observer.Sent; sent != nil {
+		outcome := "sent"
+		switch {
+		case errors.Is(err, sender.ErrRefused):
+			outcome = "refused"
+		case err != nil:
+			outcome = "unknown"
+		}
+		sent(s.senderKind, outcome, time.Since(stored))
+	}
 	if err == nil {
 		return nil
 	}

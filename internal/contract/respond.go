@@ -116,12 +116,23 @@ var defaultResponder, _ = NewResponder(nil, false)
 // DefaultResponder answers with the contract's default texts and HTTP statuses.
 func DefaultResponder() *Responder { return defaultResponder }
 
+// writtenKey holds, in the gin context, the code a Responder answered with.
+const writtenKey = "github.com/ginsms/ginsms/internal/contract.Written"
+
+// Written returns the code a Responder answered the request with.
+func Written(c *gin.Context) (Code, bool) {
+	v, ok := c.Get(writtenKey)
+	code, _ := v.(Code)
+	return code, ok
+}
+
 // Write answers the request with code.
 func (r *Responder) Write(c *gin.Context, code Code) {
 	a, ok := r.answers[code]
 	if !ok {
-		a = r.answers[CodeStorageDown]
+		code, a = CodeStorageDown, r.answers[CodeStorageDown]
 	}
+	c.Set(writtenKey, code)
 	h := c.Writer.Header()
 	h["Content-Type"] = jsonContentType
 	c.Writer.WriteHeader(a.status)

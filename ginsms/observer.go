@@ -1,0 +1,76 @@
+package ginsms
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ginsms/ginsms/internal/contract"
+)
+
+// Observer receives what the Service does, for metrics (see package prommetrics for a
+// Prometheus one). Every field is optional. Each is called on the request's goroutine, so
+// it must be quick and must not block; none is given a phone, an IP or a code, and every
+// label it is given comes from a short fixed list.
+type Observer struct {
+	// Answered is called for every answer of the four routes: route is "image", "audio",
+	// "send" or "verify", code the contract code (200 for an image or audio served).
+	Answered func(route string, code int)
+	// QuotaRefused is called when a limit refused a request: "interval", "phone_daily",
+	// "ip_hourly", "total_daily" (send), "captcha_ip" (image and audio), "verify_ip".
+	QuotaRefused func(quota string)
+	// Sent is called after each call to the SMS provider: sender is sender.kind ("log",
+	// "webhook", "twilio", "aliyun") or "custom"; outcome is "sent", "refused" (taken back)
+	// or "unknown" (kept: the SMS may still arrive); took is how long the call lasted.
+	Sent func(sender, outcome string, took time.Duration)
+	// VerifyExhausted is called when a code is deleted after sms.max_verify_attempts
+	// wrong tries.
+	VerifyExhausted func()
+	// StorageFailed is called when a Redis step failed: op is "captcha", "send_wait",
+	// "store", "take_back", "verify" or "check".
+	StorageFailed func(op string)
+}
+
+// Route names of the observer.
+const (
+	routeImage  = "image"
+	routeAudio  = "audio"
+	routeSend   = "send"
+	routeVerify = "verify"
+)
+
+// observe returns the handler that reports the answer of route, first in its chain; nil
+// when nobody listens.
+func (s *Service) observe(route string) gin.HandlerFunc {
+	answered := s.cfg.Observer.Answered
+	refused := s.cfg.Observer.QuotaRefused
+	if answered == nil && (refused == nil || (route != routeImage && route != routeAudio)) {
+		return nil
+	}
+	return func(c *gin.Context) {
+		c.Next()
+		code, ok := contract.Written(c)
+		if !ok { // an image, audio, or an answer of the application's own error handler
+			code = contract.CodeOK
+			if c.Writer.Status() >= 400 {
+				code = contract.CodeStorageDown
+			}
+		}
+		if answered != nil {
+			answered(route, int(code))
+		}
+		if refused != nil && code == contract.CodeTooFrequent && (route == routeImage || route == routeAudio) {
+			refused("captcha_ip")
+		}
+	}
+}
+
+// storageOp is the op of a storage error, for StorageFailed.
+func storageOp(err error) string {
+	var se *contract.StorageError
+	if errors.As(err, &se) {
+		return se.Op
+	}
+	return "unknown"
+}
