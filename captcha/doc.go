@@ -8,7 +8,8 @@
 //     as ASCII digits, at img_<uuid> (Config.Key) with Config.TTL (300 s); the client
 //     gets a PNG of them. Loading the image again replaces the answer.
 //  2. A client that cannot read it loads GET /image_codes/<uuid>/audio?lang=en
-//     (Handler.Audio): the same answer, spoken. It does not change or consume the answer.
+//     (Handler.Audio): the same answer, spoken. It does not change or consume the answer,
+//     and counts against the hourly quota like an image.
 //  3. The send flow (middleware.CaptchaGuard, with Store as its CaptchaVerifier) consumes
 //     the captcha atomically with GETDEL, whatever the outcome: a captcha serves a single
 //     attempt, even under concurrent requests, and cannot be guessed twice. The answer is
@@ -17,14 +18,15 @@
 // An invalid uuid is refused (4005) before Redis is touched, so bad input never creates a
 // key. Neither the answer nor the image is ever logged.
 //
-// Per-IP quota: with Config.HourlyLimitPerIP (300 by default) each captcha also
-// increments the counter img_ip_<address> (the Key template with "ip_" before the %s),
-// which expires 3600 s after the address's first captcha of the window. Past the limit
-// the image route answers 4004 with Retry-After and stores nothing. Counting and storing
-// are one Lua script, one round trip; on Redis Cluster and Ring, where the two keys live
-// on different nodes, they are two single-key steps. Addresses come from
-// middleware.ClientIP, which trusts forwarding headers only from the engine's trusted
-// proxies.
+// Per-IP quota: with Config.HourlyLimitPerIP (300 by default) each image and each audio
+// rendering also counts in img_ip_<address> (the Key template with "ip_" before the %s),
+// which expires 3600 s after the address's first request of the window (and gets its TTL
+// back if it ever lost it). Past the limit the routes answer 4004 with Retry-After and
+// leave no answer behind. The count and the answer's write (or read) are single-key
+// commands sent in one round trip, so they work on a single Redis, Sentinel, Cluster or
+// Ring alike; a refused image takes back the answer it wrote. Addresses come from
+// c.ClientIP(), which believes forwarding headers only from the engine's trusted
+// proxies; an IPv6 address counts per /64.
 //
 // Redis keys (defaults):
 //

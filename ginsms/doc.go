@@ -1,5 +1,6 @@
 // Package ginsms adds SMS verification codes, guarded by an image captcha and backed by
-// Redis, to a Gin application with one Register call.
+// Redis, to a Gin application with one Register call. (The module is
+// github.com/ginsms/ginsms; this package is github.com/ginsms/ginsms/ginsms.)
 //
 // The flow, as the browser sees it:
 //
@@ -15,17 +16,23 @@
 // Guarantees, each held by Redis itself so they stand across many app servers sharing
 // one Redis: a captcha serves one attempt at most, right or wrong (GETDEL); at most one
 // SMS per phone per send_interval however many requests race, and never more than the
-// quotas allow (the flag, the code and the counters are written by one Lua script,
-// only if the flag is absent); a code verifies once, and is deleted after
-// sms.max_verify_attempts wrong tries. When the provider fails the send is taken back, so
-// the user can retry at once; when Redis is unreachable the answer is 5002 and nothing is
-// sent. Neither captcha answers nor codes are logged (the demo "log" sender excepted).
+// quotas allow (the flag, the code and the per-phone count are written by one Lua script,
+// only if the flag is absent; the per-IP and total counters in the same round trip, given
+// back if another refuses); a code verifies once, and is deleted after
+// sms.max_verify_attempts wrong tries. Once its captcha is spent a send runs to its end
+// whatever the client does. A provider that definitely refused the message
+// (sender.ErrRefused) has the send taken back, so the user can retry at once; any other
+// failure is an unknown outcome, and the send is kept so that no second SMS goes out within
+// the interval. When Redis is unreachable the answer is 5002 and nothing is sent. No
+// command whose reply was lost is sent again by the client (see below). Neither captcha
+// answers nor codes are logged (the demo "log" sender excepted).
 //
 // Cost: a successful send is 3 Redis round trips (flag and quotas; captcha; store), a
-// rate-limited one is 1, a verify is 1.
+// rate-limited one 1, a verify 1, or 2 with the per-IP verify quota (counted first, so a
+// refused try never reaches the code).
 //
-// Keys (templates configurable; use hash tags such as "sms_{%s}" and "is_send_{%s}" on
-// Redis Cluster so that one phone's keys share a slot):
+// Keys (templates configurable; on Redis Cluster use hash tags such as "sms_{%s}" and
+// "is_send_{%s}" so that one phone's keys share a slot, which New and Check enforce):
 //
 //	img_<uuid>            captcha answer            captcha.ttl
 //	sms_<phone>           SMS code                  sms.code_ttl
@@ -33,9 +40,19 @@
 //	sms_<phone>:tries     wrong verify tries        expires with the code
 //	sms_<phone>:daily     sends to the phone        24 h from its first send
 //	sms_ip:<ip>           sends from one client IP  1 h from its first send
+//	sms_verify_ip:<ip>    verify tries from one IP  1 h from its first try
 //	sms_total             sends from everyone       24 h from its first send
 //	img_ip_<ip>           captcha images per IP     1 h from its first image
 //
-// The application owns the Redis client (single, Sentinel or Cluster) and passes it in;
-// New and Register never talk to Redis, they only validate the configuration.
+// Topologies: every Lua script touches the keys of one cluster slot, and the commands of
+// one step go out in one round trip (one pipeline, or one batch of an asynchronous
+// autopipeliner), so one code path serves a single Redis, Sentinel, Cluster and Ring.
+// Every command ginsms sends reports NoRetry, which every go-redis client honours: a
+// command whose reply was lost (it may have run) answers 5002 instead of running twice,
+// whatever the client's MaxRetries or MaxRedirects. With sms.replica_acks an SMS goes out
+// only once that many replicas hold its code (WAIT), so a failover cannot forget a send.
+//
+// The application owns the Redis client and passes it in; New and Register never talk to
+// Redis, they only validate the configuration. Check, at start-up and from a readiness
+// probe, proves Redis answers and refuses a topology that cannot work.
 package ginsms

@@ -1,21 +1,25 @@
-// Package middleware holds the two guards of the ginsms send flow, usable on their own on
-// any Gin route, and the pieces they share with the rest of ginsms: reading and
-// validating inputs, and writing the contract's JSON answers.
+// Package middleware holds the guards of the ginsms send flow, usable on their own on any
+// Gin route with a limiter and a verifier of one's own or ginsms's.
 //
 // A send request passes, in this order:
 //
-//  1. ValidateSend: 4001 if phone, uuid or imgcode is missing, 4005 if one is malformed
-//     (phone against the configured pattern, uuid canonical, every input bounded). Nothing
-//     has touched Redis yet, so bad input never creates a key.
-//  2. RateLimit: 4004 (HTTP 429, Retry-After in seconds) while is_send_<phone> exists or a
-//     quota is used up. The captcha is left alone, so a limited user does not lose it.
-//  3. CaptchaGuard: the captcha img_<uuid> is consumed atomically (GETDEL) whatever the
-//     outcome: 4002 if there was none, 4003 if the answer differs.
+//  1. ValidateSend: 4001 if phone, uuid or imgcode is missing or blank, 4005 if one is
+//     malformed (the phone against the configured pattern, exactly as sent; the uuid
+//     canonical; every input bounded). Nothing has touched Redis yet, so bad input never
+//     creates a key.
+//  2. RateLimit: 4004 (HTTP 429, Retry-After in seconds) while the phone may not be sent
+//     another SMS (its flag or a quota, as the SendLimiter says). The captcha is left
+//     alone, so a limited user does not lose it.
+//  3. CaptchaGuard: the captcha is consumed whatever the outcome (the CaptchaVerifier;
+//     GETDEL in ginsms): 4002 if there was none, 4003 if the answer differs.
+//
+// Then the application's handler, or ginsms's, sends the code; Phone returns the phone the
+// guards validated. Fields are read from the path, then the body (form, multipart or JSON
+// object; its first 64 KiB), then the query; the body is left whole for the handlers after.
 //
 // The package does not know Redis: RateLimit takes a SendLimiter and CaptchaGuard a
-// CaptchaVerifier, small interfaces that ginsms and captcha implement. Errors from them
-// answer 5002 through an ErrorHandler that never shows the error to the client.
-//
-// Every answer is {"code": <int>, "errormsg": "<text>"}, written by a Responder whose
-// bodies are rendered once; texts can be overridden and legacy mode answers HTTP 200.
+// CaptchaVerifier, small interfaces that ginsms and captcha implement. Their errors are
+// answered by Config.ErrorHandler, by default a line through Config.Logger and 5002; the
+// client never sees the error. Every answer is {"code": <int>, "errormsg": "<text>"};
+// texts can be overridden (Config.Messages) and legacy mode answers HTTP 200.
 package middleware
