@@ -55,7 +55,10 @@ func (s *Service) checkNode(ctx context.Context, rdb redis.UniversalClient, clus
 	}
 	exists := redisx.Once(ctx, hashes...)
 	info := redisx.Once(ctx, "info", "cluster")
-	if err := redisx.Run(ctx, rdb, exists, info); err != nil {
+	// A server that answers INFO CLUSTER with an error reply (one without the section,
+	// such as miniredis or a proxy, or a user whose ACL denies INFO) answered: it is
+	// reachable, and is taken for no Cluster node, as if it had said cluster_enabled:0.
+	if err := redisx.Run(ctx, rdb, exists, info); err != nil && (exists.Err() != nil || !isReply(info.Err())) {
 		return storageError("check", "script exists, info", err)
 	}
 	if text, _ := info.Text(); strings.Contains(text, "cluster_enabled:1") {
@@ -108,4 +111,11 @@ func (s *Service) checkCluster(ctx context.Context, rdb redis.UniversalClient, c
 			"(WAIT must follow the write to the phone's primary), not an autopipeliner over one", ErrInvalidConfig)
 	}
 	return nil
+}
+
+// isReply reports whether err is an error reply of the server, as opposed to a failure to
+// reach it.
+func isReply(err error) bool {
+	var reply redis.Error
+	return errors.As(err, &reply)
 }
