@@ -1,0 +1,182 @@
+package prommetrics
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ginsms/ginsms/ginsms"
+)
+
+// The label values known in advance (see the package doc).
+var (
+	// routeCodes are the codes each route can answer.
+	routeCodes = map[string][]int{
+		"image":  {200, 4001, 4004, 4005, 5002},
+		"audio":  {200, 4001, 4002, 4004, 4005, 5002},
+		"send":   {200, 4001, 4002, 4003, 4004, 4005, 5001, 5002},
+		"verify": {200, 4001, 4004, 4005, 4006, 4007, 5002},
+	}
+	quotas     = []string{"interval", "phone_daily", "ip_hourly", "total_daily", "captcha_ip", "verify_ip"}
+	storageOps = []string{"captcha", "send_wait", "store", "take_back", "verify", "check"}
+	outcomes   = []string{"sent", "refused", "unknown"}
+)
+
+// durationBuckets resolve a provider call from 50 ms to 10 s (sender.timeout is 5 s by
+// default).
+var durationBuckets = []float64{.05, .1, .25, .5, 1, 2.5, 5, 10}
+
+// New registers the ginsms metrics on reg (see the package doc for the list) and returns
+// an Observer that updates them, for ginsms.Config.Observer. It returns an error if a
+// collector cannot be registered, such as when reg already holds the ginsms metrics (New
+// called twice on one registry); reg is then left as it was.
+func New(reg prometheus.Registerer) (ginsms.Observer, error) {
+	if reg == nil {
+		return ginsms.Observer{}, errors.New("prommetrics: a registerer is required")
+	}
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ginsms_requests_total",
+			Help: "Answers of the ginsms routes, by route (image, audio, send, verify) and contract code (200 for an image or audio served).",
+		}, []string{"route", "code"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ginsms_quota_refusals_total",
+			Help: "Requests refused by a limit (4004), by quota: interval, phone_daily, ip_hourly, total_daily, captcha_ip, verify_ip.",
+		}, []string{"quota"}),
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ginsms_sms_sent_total",
+			Help: "Calls to the SMS provider, by sender and outcome: sent, refused (send taken back) or unknown (send kept, the SMS may arrive).",
+		}, []string{"sender", "outcome"}),
+		took: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ginsms_sender_duration_seconds",
+			Help:    "Duration of the calls to the SMS provider, by sender and outcome.",
+			Buckets: durationBuckets,
+		}, []string{"sender", "outcome"}),
+		exhausted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ginsms_verify_attempts_exhausted_total",
+			Help: "SMS codes deleted after sms.max_verify_attempts wrong tries.",
+		}),
+		storage: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ginsms_storage_errors_total",
+			Help: "Redis steps that failed, by op: captcha, send_wait, store, take_back, verify, check.",
+		}, []string{"op"}),
+		answers:     map[answer]prometheus.Counter{},
+		quotaSeries: map[string]prometheus.Counter{},
+		opSeries:    map[string]prometheus.Counter{},
+	}
+	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage}
+	for i, c := range collectors {
+		if err := reg.Register(c); err != nil {
+			for _, done := range collectors[:i] {
+				reg.Unregister(done)
+			}
+			return ginsms.Observer{}, fmt.Errorf("prommetrics: %w", err)
+		}
+	}
+	for route, codes := range routeCodes {
+		for _, code := range codes {
+			m.answers[answer{route, code}] = m.requests.WithLabelValues(route, strconv.Itoa(code))
+		}
+	}
+	for _, q := range quotas {
+		m.quotaSeries[q] = m.refusals.WithLabelValues(q)
+	}
+	for _, op := range storageOps {
+		m.opSeries[op] = m.storage.WithLabelValues(op)
+	}
+	return ginsms.Observer{
+		Answered:        m.answered,
+		QuotaRefused:    m.quotaRefused,
+		Sent:            m.sentBy,
+		VerifyExhausted: m.exhausted.Inc,
+		StorageFailed:   m.storageFailed,
+	}, nil
+}
+
+// metrics are the collectors, and the series of the known label values, looked up
+// without hashing labels on every request. The maps are read-only after New.
+type metrics struct {
+	requests, refusals, sent, storage *prometheus.CounterVec
+	took                              *prometheus.HistogramVec
+	exhausted                         prometheus.Counter
+
+	answers     map[answer]prometheus.Counter
+	quotaSeries map[string]prometheus.Counter
+	opSeries    map[string]prometheus.Counter
+	senders     sync.Map // sender name → *senderSeries
+}
+
+type answer struct {
+	route string
+	code  int
+}
+
+// senderSeries are one sender's series, by index in outcomes.
+type senderSeries struct {
+	sent [3]prometheus.Counter
+	took [3]prometheus.Observer
+}
+
+func (m *metrics) answered(route string, code int) {
+	if c, ok := m.answers[answer{route, code}]; ok {
+		c.Inc()
+		return
+	}
+	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+}
+
+func (m *metrics) quotaRefused(quota string) {
+	if c, ok := m.quotaSeries[quota]; ok {
+		c.Inc()
+		return
+	}
+	m.refusals.WithLabelValues(quota).Inc()
+}
+
+func (m *metrics) storageFailed(op string) {
+	if c, ok := m.opSeries[op]; ok {
+		c.Inc()
+		return
+	}
+	m.storage.WithLabelValues(op).Inc()
+}
+
+func (m *metrics) sentBy(sender, outcome string, took time.Duration) {
+	i := outcomeIndex(outcome)
+	if i < 0 {
+		m.sent.WithLabelValues(sender, outcome).Inc()
+		m.took.WithLabelValues(sender, outcome).Observe(took.Seconds())
+		return
+	}
+	s := m.senderSeries(sender)
+	s.sent[i].Inc()
+	s.took[i].Observe(took.Seconds())
+}
+
+// senderSeries returns the series of sender, creating all of its outcomes at its first
+// call so that a first refusal is seen by rate().
+func (m *metrics) senderSeries(sender string) *senderSeries {
+	if s, ok := m.senders.Load(sender); ok {
+		return s.(*senderSeries)
+	}
+	s := &senderSeries{}
+	for i, o := range outcomes {
+		s.sent[i] = m.sent.WithLabelValues(sender, o)
+		s.took[i] = m.took.WithLabelValues(sender, o)
+	}
+	actual, _ := m.senders.LoadOrStore(sender, s)
+	return actual.(*senderSeries)
+}
+
+func outcomeIndex(outcome string) int {
+	for i, o := range outcomes {
+		if o == outcome {
+			return i
+		}
+	}
+	return -1
+}
