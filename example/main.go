@@ -1,6 +1,7 @@
 // Command example serves ginsms on a Gin engine: the captcha, send and verify routes of the
-// contract, a /register demo route protected by RequireSMSCode, and at / a sign-up page that
-// runs the whole flow in a browser (see demo.go).
+// contract, a /register demo route protected by RequireSMSCode, at / a sign-up page that
+// runs the whole flow in a browser (see demo.go), and /healthz, /readyz and /metrics for
+// operations (see ops.go).
 //
 // It reads config.yaml (or the file named by -config) and GINSMS_* environment variables:
 // ginsms's settings through ginsms.LoadConfig, its own (server, demo) in config.go. With
@@ -29,6 +30,7 @@ import (
 
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/middleware"
+	"github.com/ginsms/ginsms/prommetrics"
 	"github.com/ginsms/ginsms/sender"
 )
 
@@ -91,8 +93,9 @@ func run(configPath string, ready chan<- string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	slog.Info("ginsms example listening", "addr", "http://"+ln.Addr().String(), "redis", describe,
-		"sender", cfg.Sender.Kind, "demo_phone", demoPhoneOn(app, cfg))
+	base := "http://" + ln.Addr().String()
+	slog.Info("ginsms example listening", "addr", base, "metrics", base+"/metrics", "readyz", base+"/readyz",
+		"redis", describe, "sender", cfg.Sender.Kind, "demo_phone", demoPhoneOn(app, cfg))
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -117,8 +120,9 @@ func run(configPath string, ready chan<- string) error {
 
 // newEngine builds the Gin engine: recovery, trusted proxies from config (none by default,
 // so a forged X-Forwarded-For cannot change the client IP that quotas count), the ginsms
-// routes, the demo /register route and the sign-up page. When the demo phone is on (see
-// demoPhoneOn) codes go through it to the log sender.
+// routes with their Prometheus metrics, /healthz, /readyz and /metrics (ops.go), the demo
+// /register route and the sign-up page. When the demo phone is on (see demoPhoneOn) codes
+// go through it to the log sender.
 func newEngine(app appConfig, cfg ginsms.Config, rdb redis.UniversalClient) (*gin.Engine, error) {
 	engine := gin.New()
 	engine.Use(gin.Recovery())
@@ -134,10 +138,17 @@ func newEngine(app appConfig, cfg ginsms.Config, rdb redis.UniversalClient) (*gi
 		inbox = newDemoInbox(logSender, demoInboxSize, cfg.SMS.CodeTTL)
 		cfg.Sender.Custom = inbox
 	}
+	reg := newMetricsRegistry()
+	obs, err := prommetrics.New(reg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Observer = obs
 	svc, err := ginsms.Register(engine, rdb, cfg)
 	if err != nil {
 		return nil, err
 	}
+	mountOps(engine, svc, reg, cfg.Messages)
 	engine.POST(cfg.Routes.Prefix+"/register", svc.RequireSMSCode(middleware.FieldNames{}), registerHandler)
 	if err := mountDemo(engine, cfg, rdb, inbox); err != nil {
 		return nil, err
