@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ginsms/ginsms/ginsms"
+	"github.com/ginsms/ginsms/prommetrics"
 )
 
 // seedCaptchas stores n captchas "1234" for uuidN(base..base+n-1) in pipelined batches.
@@ -62,9 +65,30 @@ func benchSend(b *testing.B, mutate func(*ginsms.Config)) {
 func BenchmarkSendSuccess(b *testing.B)       { benchSend(b, noQuotas) }
 func BenchmarkSendSuccessQuotas(b *testing.B) { benchSend(b, allQuotas) }
 
+// BenchmarkSendSuccessObserved is BenchmarkSendSuccess with the Prometheus observer: what
+// the metrics cost.
+func BenchmarkSendSuccessObserved(b *testing.B) {
+	benchSend(b, func(c *ginsms.Config) { noQuotas(c); observed(b)(c) })
+}
+
+// observed sets the Prometheus observer, on a registry of its own.
+func observed(b *testing.B) func(*ginsms.Config) {
+	obs, err := prommetrics.New(prometheus.NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func(c *ginsms.Config) { c.Observer = obs }
+}
+
 // BenchmarkSendRejected: a rate-limited phone, the attacker's loop (one round trip).
-func BenchmarkSendRejected(b *testing.B) {
-	e := newEnv(b, nil)
+func BenchmarkSendRejected(b *testing.B) { benchRejected(b, nil) }
+
+// BenchmarkSendRejectedObserved is BenchmarkSendRejected with the Prometheus observer,
+// where its share of a request is the largest.
+func BenchmarkSendRejectedObserved(b *testing.B) { benchRejected(b, observed(b)) }
+
+func benchRejected(b *testing.B, mutate func(*ginsms.Config)) {
+	e := newEnv(b, mutate)
 	e.rdb.Set(context.Background(), e.key("is_send_"+testPhone), "1", time.Hour)
 	target := "/sms_codes/" + testPhone + "?imgcode=1234&uuid=" + uuidN(1)
 	w := httptest.NewRecorder()
