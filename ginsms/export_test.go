@@ -8,6 +8,8 @@ func ScriptHash(name string) string {
 		return storeCodeScript.Hash()
 	case "verify_code":
 		return verifyCodeScript.Hash()
+	case "unstore_code":
+		return unstoreCodeScript.Hash()
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package ginsms_test
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -94,5 +95,25 @@ func TestObserver(t *testing.T) {
 	want = "answered image 5002\nanswered send 5002\nanswered verify 5002\nstorage captcha\nstorage send_wait\nstorage verify"
 	if got := down.sorted(); got != want {
 		t.Fatalf("observed with Redis down:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// A take-back that fails (its reply lost) is a storage failure the observer hears of.
+func TestObserverTakeBackFailure(t *testing.T) {
+	ev := &events{}
+	drop := &redistest.ReplyDropper{}
+	rdb := single.dial(t, drop.Dial)
+	e := newEnvServing(t, single, rdb, rdb, func(c *ginsms.Config) { c.Observer = ev.observer() })
+	if err := e.service.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.sender.fail = fmt.Errorf("%w: barred", sender.ErrRefused)
+	e.seedCaptcha(uuidN(1), "1234")
+	drop.Arm(ginsms.ScriptHash("unstore_code"))
+	if got := e.sendGET(testPhone, uuidN(1), "1234"); got.Code != 5001 {
+		t.Fatalf("refused send = %+v", got)
+	}
+	if got := ev.sorted(); !strings.Contains(got, "storage take_back") {
+		t.Fatalf("observed:\n%s\nwant a take_back storage failure", got)
 	}
 }

@@ -261,6 +261,9 @@ func (s *Service) sendCode(ctx context.Context, phone, network string) error {
 			"phone", mask.Phone(phone), "sender", s.senderKind, "err", err)
 		if uerr := s.store.unstore(ctx, rec); uerr != nil {
 			s.logger.ErrorContext(ctx, "ginsms: taking back a refused send", "phone", mask.Phone(phone), "err", uerr)
+			if failed := s.cfg.Observer.StorageFailed; failed != nil {
+				failed(storageOp(uerr))
+			}
 		}
 		return fmt.Errorf("%w: %w", ErrSendFailed, err)
 	}
