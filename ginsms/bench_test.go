@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/prommetrics"
@@ -40,8 +41,10 @@ func allQuotas(c *ginsms.Config) {
 
 // benchSend measures the whole success path in process: validation, three Redis round
 // trips (flag, captcha, store), the (recording) sender and the JSON answer.
-func benchSend(b *testing.B, mutate func(*ginsms.Config)) {
-	e := newEnv(b, mutate)
+func benchSend(b *testing.B, mutate func(*ginsms.Config)) { benchSendOn(b, single, mutate) }
+
+func benchSendOn(b *testing.B, top topology, mutate func(*ginsms.Config)) {
+	e := newEnvOn(b, top, mutate)
 	e.sender.discard = true
 	e.seedCaptchas(0, b.N)
 	targets := make([]string, b.N)
@@ -64,6 +67,17 @@ func benchSend(b *testing.B, mutate func(*ginsms.Config)) {
 
 func BenchmarkSendSuccess(b *testing.B)       { benchSend(b, noQuotas) }
 func BenchmarkSendSuccessQuotas(b *testing.B) { benchSend(b, allQuotas) }
+
+// BenchmarkSendReplicaAcks is the success path on the Sentinel set's primary, without and
+// with a WAIT for its replica: what sms.replica_acks costs a send.
+func BenchmarkSendReplicaAcks(b *testing.B) {
+	redis.SetLogger(quiet{}) // the Sentinel client logs every master it finds
+	for _, acks := range []int{0, 1} {
+		b.Run(fmt.Sprintf("acks=%d", acks), func(b *testing.B) {
+			benchSendOn(b, sentinel, func(c *ginsms.Config) { allQuotas(c); c.SMS.ReplicaAcks = acks })
+		})
+	}
+}
 
 // BenchmarkSendSuccessObserved is BenchmarkSendSuccess with the Prometheus observer: what
 // the metrics cost.
