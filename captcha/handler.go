@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	dcaptcha "github.com/dchest/captcha"
 	"github.com/gin-gonic/gin"
@@ -63,12 +64,7 @@ func (h *Handler) Image(c *gin.Context) {
 		return
 	}
 	answer, wait, err := h.store.create(c.Request.Context(), id, input.ClientNetwork(c))
-	switch {
-	case err != nil:
-		h.onErr(c, err)
-		return
-	case wait > 0:
-		h.resp.AbortRetry(c, contract.CodeTooFrequent, wait)
+	if h.refused(c, wait, err) {
 		return
 	}
 	cfg := &h.store.cfg
@@ -104,12 +100,7 @@ func (h *Handler) Audio(c *gin.Context) {
 		return
 	}
 	answer, found, wait, err := h.store.peek(c.Request.Context(), id, input.ClientNetwork(c))
-	switch {
-	case err != nil:
-		h.onErr(c, err)
-		return
-	case wait > 0:
-		h.resp.AbortRetry(c, contract.CodeTooFrequent, wait)
+	if h.refused(c, wait, err) {
 		return
 	}
 	digits := toDigits(answer)
@@ -128,6 +119,20 @@ func (h *Handler) Audio(c *gin.Context) {
 	hdr["Content-Length"] = []string{strconv.Itoa(n)}
 	c.Writer.WriteHeader(http.StatusOK)
 	_, _ = audio.WriteTo(c.Writer) // a failed write means the client went away
+}
+
+// refused answers a storage failure (the error handler) or a used-up quota (4004 with
+// Retry-After), and reports whether it did.
+func (h *Handler) refused(c *gin.Context, wait time.Duration, err error) bool {
+	switch {
+	case err != nil:
+		h.onErr(c, err)
+	case wait > 0:
+		h.resp.AbortRetry(c, contract.CodeTooFrequent, wait)
+	default:
+		return false
+	}
+	return true
 }
 
 // uuid reads and validates :uuid, answering 4001 or 4005 itself when it is not valid.

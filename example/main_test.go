@@ -100,17 +100,7 @@ func TestEmbeddedFlow(t *testing.T) {
 func TestRunEmbeddedAndShutdown(t *testing.T) {
 	t.Setenv("GINSMS_SERVER_ADDR", "127.0.0.1:0")
 	t.Setenv("GINSMS_REDIS_ADDR", "")
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run("../config.yaml", ready) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("server did not start")
-	}
+	addr, stop := startRun(t)
 	resp, err := http.Get("http://" + addr + "/image_codes/1b4e28ba-2fa1-41d2-883f-0016d3cca427")
 	if err != nil {
 		t.Fatal(err)
@@ -130,17 +120,7 @@ func TestRunEmbeddedAndShutdown(t *testing.T) {
 	if err != nil || !conf.Demo {
 		t.Errorf("/demo/config with the embedded Redis: %+v, %v; want demo on", conf, err)
 	}
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run after SIGTERM: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("server did not shut down")
-	}
+	stop()
 }
 
 func do(h http.Handler, method, target, form string) *httptest.ResponseRecorder {
@@ -262,6 +242,36 @@ func TestRegisterReadsItsOwnFields(t *testing.T) {
 		want := `{"registered":"` + phone + `","username":"ann"}`
 		if w.Code != 200 || w.Body.String() != want {
 			t.Errorf("%s: %d %s, want %s", kind, w.Code, w.Body, want)
+		}
+	}
+}
+
+// startRun starts run on config.yaml as main does and returns its address, and a function
+// that sends SIGTERM and checks that run shuts down gracefully.
+func startRun(t *testing.T) (addr string, stop func()) {
+	t.Helper()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run("../config.yaml", ready) }()
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not start")
+	}
+	return addr, func() {
+		t.Helper()
+		if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run after SIGTERM: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("server did not shut down")
 		}
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -268,17 +267,7 @@ func TestRunServesOps(t *testing.T) {
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
 	defer slog.SetDefault(prev)
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run("../config.yaml", ready) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("server did not start")
-	}
+	addr, stop := startRun(t)
 	if want := "metrics=http://" + addr + "/metrics"; !strings.Contains(logs.String(), want) {
 		t.Errorf("start-up log lacks %q:\n%s", want, logs.String())
 	}
@@ -302,17 +291,7 @@ func TestRunServesOps(t *testing.T) {
 	if status, body := get("/metrics"); status != 200 || !strings.Contains(body, `ginsms_requests_total{code="200",route="image"} 1`) {
 		t.Errorf("/metrics after an image: %d\n%s", status, body)
 	}
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run after SIGTERM: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("server did not shut down")
-	}
+	stop()
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines to log into.

@@ -89,18 +89,14 @@ type Send struct {
 // ParseSend reads and validates phone, uuid and imgcode in the contract's order: 4001 if
 // any is missing or blank, then 4005 if any is malformed. The code is 0 when all are valid.
 func (p *Parser) ParseSend(c *gin.Context) (Send, contract.Code) {
-	phone, err1 := p.value(c, p.names.Phone)
-	uuid, err2 := p.value(c, p.names.UUID)
-	answer, err3 := p.value(c, p.names.ImageCode)
-	if err1 != nil || err2 != nil || err3 != nil {
+	phone, err := p.value(c, p.names.Phone)
+	uuid, answer, code := p.ParseCaptcha(c)
+	switch {
+	case err != nil:
 		return Send{}, contract.CodeMalformedInput
-	}
-	answer = strings.TrimSpace(answer)
-	if blank(phone) || blank(strings.TrimSuffix(uuid, "/")) || answer == "" {
+	case blank(phone) || code == contract.CodeMissingInput:
 		return Send{}, contract.CodeMissingInput
-	}
-	uuid, ok := UUID(uuid)
-	if !ok || !p.ValidPhone(phone) || len(answer) > maxImageCodeLen {
+	case code != 0 || !p.ValidPhone(phone):
 		return Send{}, contract.CodeMalformedInput
 	}
 	return Send{Phone: phone, UUID: uuid, ImageCode: answer}, 0
