@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/internal/redistest"
+	"github.com/ginsms/ginsms/middleware"
 	"github.com/ginsms/ginsms/sender"
 )
 
@@ -339,5 +342,48 @@ func TestLegacyStatusAndMessages(t *testing.T) {
 	got := e.sendGET(testPhone, uuidN(9), "1234")
 	if got.Status != 200 || got.Code != 4002 || got.ErrMsg != "Captcha expired" {
 		t.Fatalf("legacy answer = %+v, want HTTP 200, code 4002, overridden text", got)
+	}
+}
+
+// The pieces alone, as ExampleService_SendCode mounts them: the guards with the Service's
+// limiter and captchas, and SendCode in a handler of one's own, on a path of one's own.
+func TestChainOfOnesOwn(t *testing.T) {
+	e := newEnv(t, nil)
+	mw := middleware.DefaultConfig()
+	validate, err1 := middleware.ValidateSend(mw)
+	limit, err2 := middleware.RateLimit(e.service.Limiter(), mw)
+	guard, err3 := middleware.CaptchaGuard(e.service.Captchas(), mw)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		t.Fatal(err)
+	}
+	e.router.POST("/signup/otp/:phone", validate, limit, guard, func(c *gin.Context) {
+		err := e.service.SendCode(c.Request.Context(), middleware.Phone(c), c.ClientIP())
+		wait, _ := ginsms.RetryAfter(err)
+		c.JSON(http.StatusOK, gin.H{"sent": err == nil, "too_frequent": errors.Is(err, ginsms.ErrTooFrequent), "wait": wait > 0})
+	})
+	e.seedCaptcha(uuidN(1), "1234")
+	send := func(u string) string {
+		return performRequest(e.router, "POST", "/signup/otp/"+testPhone+"?imgcode=1234&uuid="+u, "", "").Body
+	}
+	if got := send(uuidN(1)); got != `{"sent":true,"too_frequent":false,"wait":false}` {
+		t.Fatalf("first send: %s", got)
+	}
+	if n := len(e.sender.all()); n != 1 {
+		t.Fatalf("sent %d", n)
+	}
+	// The limiter refuses before the captcha is touched.
+	e.seedCaptcha(uuidN(2), "1234")
+	if got := performRequest(e.router, "POST", "/signup/otp/"+testPhone+"?imgcode=1234&uuid="+uuidN(2), "", ""); got.Code != 4004 {
+		t.Fatalf("second send: %+v", got)
+	}
+	if _, ok := e.get("img_" + uuidN(2)); !ok {
+		t.Fatal("the limited request consumed the captcha")
+	}
+	// SendCode alone still holds the interval (the limiter's read and the store race).
+	if err := e.service.SendCode(context.Background(), testPhone, "192.0.2.9"); !errors.Is(err, ginsms.ErrTooFrequent) {
+		t.Fatalf("SendCode within the interval = %v", err)
+	}
+	if err := e.service.SendCode(context.Background(), "not-a-phone", ""); !errors.Is(err, ginsms.ErrInvalidInput) {
+		t.Fatalf("SendCode of a bad phone = %v", err)
 	}
 }
