@@ -191,7 +191,9 @@ func TestAudio(t *testing.T) {
 			if got := rdb.Get(ctx, key).Val(); got != answer {
 				t.Errorf("answer changed from %q to %q", answer, got)
 			}
-			if after := rdb.PTTL(ctx, key).Val(); after > pttl || after < pttl-time.Second {
+			// Not renewed (a SET would raise it), not dropped; rendering under -race on a
+			// loaded machine can take over a second, so only a gross drop counts.
+			if after := rdb.PTTL(ctx, key).Val(); after > pttl || after < pttl-10*time.Second {
 				t.Errorf("PTTL went from %v to %v: audio must leave the key alone", pttl, after)
 			}
 		})
