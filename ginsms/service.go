@@ -30,7 +30,6 @@ type Service struct {
 	images     *captcha.Handler
 	sender     sender.Sender
 	senderKind string
-	timeout    time.Duration
 	logger     *slog.Logger
 	inputs     *input.Parser
 	resp       *contract.Responder
@@ -100,9 +99,6 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	s.senderKind = strings.ToLower(strings.TrimSpace(sc.Kind))
 	if sc.Custom != nil {
 		s.senderKind = "custom"
-	}
-	if s.timeout = sc.Timeout; s.timeout == 0 {
-		s.timeout = sender.DefaultConfig().Timeout
 	}
 	return s, nil
 }
@@ -240,9 +236,8 @@ func (s *Service) sendCode(ctx context.Context, phone, network string) error {
 		return &retryError{err: ErrTooFrequent, wait: wait}
 	}
 	stored := time.Now()
-	sendCtx, cancel := context.WithTimeout(ctx, s.timeout)
-	err = s.sender.Send(sendCtx, sender.Message{Phone: phone, Code: code, ID: newMessageID()})
-	cancel()
+	// sender.New bounds every Send by sender.timeout (ctx itself no longer ends).
+	err = s.sender.Send(ctx, sender.Message{Phone: phone, Code: code, ID: newMessageID()})
 	if sent := s.cfg.Observer.Sent; sent != nil {
 		outcome := "sent"
 		switch {

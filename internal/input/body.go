@@ -58,14 +58,13 @@ func readFields(r *http.Request, names Fields) (map[string]string, error) {
 	default:
 		return nil, nil // another type carries no field of ours: the body is not touched
 	}
-	head := make([]byte, lookahead+1)
-	n, readErr := io.ReadFull(r.Body, head)
-	head = head[:n]
+	// ReadAll grows its buffer with the body: a small form costs a small buffer.
+	head, readErr := io.ReadAll(io.LimitReader(r.Body, lookahead+1))
 	r.Body = restoredBody{Reader: io.MultiReader(bytes.NewReader(head), r.Body), Closer: r.Body}
-	if readErr != nil && readErr != io.EOF && readErr != io.ErrUnexpectedEOF {
+	if readErr != nil {
 		return nil, errMalformed // the client went away mid-body
 	}
-	truncated := n > lookahead
+	truncated := len(head) > lookahead
 	if truncated {
 		head = head[:lookahead]
 	}
