@@ -30,22 +30,29 @@ const (
 	CodeSMSExpired      Code = 4007 // SMS code expired, used, or too many wrong tries
 	CodeSenderFailed    Code = 5001 // the SMS provider failed
 	CodeStorageDown     Code = 5002 // storage (Redis) unavailable
+	// CodeDestinationRefused: this number cannot receive codes now (country, number
+	// type, or a blocked number range).
+	CodeDestinationRefused Code = 4008
+	// CodeHumanCheckDown: the human check's provider is unavailable; no SMS is sent.
+	CodeHumanCheckDown Code = 5003
 )
 
 var codeTable = map[Code]struct {
 	text   string
 	status int
 }{
-	CodeOK:              {"ok", http.StatusOK},
-	CodeMissingInput:    {"缺少必传参数", http.StatusBadRequest},
-	CodeCaptchaExpired:  {"图片验证码已过期", http.StatusBadRequest},
-	CodeCaptchaMismatch: {"图片验证码不一致", http.StatusBadRequest},
-	CodeTooFrequent:     {"发送短信验证码过于频繁", http.StatusTooManyRequests},
-	CodeMalformedInput:  {"参数格式错误", http.StatusBadRequest},
-	CodeSMSWrong:        {"短信验证码错误", http.StatusBadRequest},
-	CodeSMSExpired:      {"短信验证码已失效", http.StatusBadRequest},
-	CodeSenderFailed:    {"发送短信验证码错误", http.StatusBadGateway},
-	CodeStorageDown:     {"服务暂不可用", http.StatusServiceUnavailable},
+	CodeOK:                 {"ok", http.StatusOK},
+	CodeMissingInput:       {"缺少必传参数", http.StatusBadRequest},
+	CodeCaptchaExpired:     {"图片验证码已过期", http.StatusBadRequest},
+	CodeCaptchaMismatch:    {"图片验证码不一致", http.StatusBadRequest},
+	CodeTooFrequent:        {"发送短信验证码过于频繁", http.StatusTooManyRequests},
+	CodeMalformedInput:     {"参数格式错误", http.StatusBadRequest},
+	CodeSMSWrong:           {"短信验证码错误", http.StatusBadRequest},
+	CodeSMSExpired:         {"短信验证码已失效", http.StatusBadRequest},
+	CodeSenderFailed:       {"发送短信验证码错误", http.StatusBadGateway},
+	CodeStorageDown:        {"服务暂不可用", http.StatusServiceUnavailable},
+	CodeDestinationRefused: {"该号码暂不能接收验证码", http.StatusForbidden},
+	CodeHumanCheckDown:     {"人机验证服务暂不可用", http.StatusServiceUnavailable},
 }
 
 // Codes returns every contract code in ascending order.

@@ -68,8 +68,8 @@ func TestResponder(t *testing.T) {
 			t.Errorf("Content-Type = %q", ct)
 		}
 	}
-	if len(contract.Codes()) != 10 {
-		t.Fatalf("Codes() = %v, want the contract's 10", contract.Codes())
+	if len(contract.Codes()) != 12 {
+		t.Fatalf("Codes() = %v, want the contract's 12", contract.Codes())
 	}
 }
 
