@@ -30,6 +30,14 @@ type Observer struct {
 	// StorageFailed is called when a Redis step failed: op is "captcha", "send_wait",
 	// "store", "take_back", "verify" or "check".
 	StorageFailed func(op string)
+	// HumanChecked is called for each human check the send route decided: kind is
+	// captcha.kind ("image", "altcha", "turnstile", "hcaptcha", "recaptcha"); outcome is
+	// "passed", "refused" (wrong, forged or already spent), "expired", "unavailable"
+	// (the provider did not answer usably: 5003) or "error" (Redis failed).
+	HumanChecked func(kind, outcome string)
+	// HumanCheckTook is called after each call to a human-check provider's siteverify
+	// API (kinds turnstile, hcaptcha, recaptcha) with how long it took to answer or fail.
+	HumanCheckTook func(kind string, took time.Duration)
 }
 
 // Route names of the observer.

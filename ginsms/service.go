@@ -28,6 +28,9 @@ type Service struct {
 	store      *codeStore
 	captchas   *captcha.Store
 	images     *captcha.Handler
+	kind       string                  // captcha.kind
+	checker    middleware.HumanChecker // nil for the image kind
+	altcha     *captcha.Altcha         // kind altcha only
 	sender     sender.Sender
 	senderKind string
 	logger     *slog.Logger
@@ -51,7 +54,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if err := checkTopology(rdb, cfg.SMS); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, logger: cfg.Logger}
+	s := &Service{cfg: cfg, logger: cfg.Logger, kind: cfg.Captcha.KindName()}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
@@ -64,7 +67,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if s.store, err = newCodeStore(rdb, cfg.SMS); err != nil {
 		return nil, err
 	}
-	if s.captchas, err = captcha.NewStore(rdb, cfg.Captcha); err != nil {
+	if s.captchas, err = captcha.NewStore(rdb, s.captchaConfig()); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	if s.resp, err = contract.NewResponder(cfg.Messages, cfg.SMS.LegacyStatus); err != nil {
@@ -82,7 +85,11 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 		s.store.exhausted = f
 	}
 	s.mw = middleware.Config{PhonePattern: cfg.SMS.PhonePattern, Messages: cfg.Messages,
-		LegacyStatus: cfg.SMS.LegacyStatus, Logger: s.logger, ErrorHandler: s.onError}
+		LegacyStatus: cfg.SMS.LegacyStatus, Logger: s.logger, ErrorHandler: s.onError,
+		ProofFields: cfg.Captcha.ProofFields()}
+	if err := s.humanCheck(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
 	if s.images, err = captcha.NewHandler(s.captchas, s.mw); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
@@ -134,7 +141,9 @@ func sameSlot(s SMSConfig) error {
 //	GET       /image_codes/:uuid/audio    the same answer spoken (WAV)
 //	GET, POST /sms_codes/:phone           send a code
 //	POST      /sms_codes/:phone/verify    check a code
+//	GET       /altcha_challenges          with captcha.kind altcha: a proof-of-work challenge
 //
+// The image routes are mounted for captcha.kind image (the default) only.
 // Each path is also answered with a trailing slash, as the original client sends it.
 func Register(router gin.IRouter, rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	s, err := New(rdb, cfg)
@@ -143,7 +152,7 @@ func Register(router gin.IRouter, rdb redis.UniversalClient, cfg Config) (*Servi
 	}
 	validate, err1 := middleware.ValidateSend(s.mw)
 	limit, err2 := middleware.RateLimit(s.store, s.mw)
-	guard, err3 := middleware.CaptchaGuard(s.captchas, s.mw)
+	guard, err3 := s.guard()
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return nil, err // unreachable: New validated the same configuration
 	}
@@ -155,8 +164,13 @@ func Register(router gin.IRouter, rdb redis.UniversalClient, cfg Config) (*Servi
 		g.Handle(method, path, handlers...)
 		g.Handle(method, path+"/", handlers...)
 	}
-	both("GET", "/image_codes/:uuid", routeImage, s.images.Image)
-	both("GET", "/image_codes/:uuid/audio", routeAudio, s.images.Audio)
+	if s.kind == captcha.KindImage {
+		both("GET", "/image_codes/:uuid", routeImage, s.images.Image)
+		both("GET", "/image_codes/:uuid/audio", routeAudio, s.images.Audio)
+	}
+	if s.altcha != nil {
+		both("GET", "/altcha_challenges", routeAltcha, s.altcha.Challenge)
+	}
 	both("GET", "/sms_codes/:phone", routeSend, validate, limit, guard, s.sendRoute)
 	both("POST", "/sms_codes/:phone", routeSend, validate, limit, guard, s.sendRoute)
 	both("POST", "/sms_codes/:phone/verify", routeVerify, s.verifyRoute)

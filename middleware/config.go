@@ -27,6 +27,11 @@ type Config struct {
 	LegacyStatus bool
 	// Logger receives the default ErrorHandler's lines. Optional. Default: slog.Default().
 	Logger *slog.Logger
+	// ProofFields name the request fields that carry the proof of a human check other
+	// than the image captcha (e.g. "altcha", or "captcha_token" and a widget's own field),
+	// tried in order. When set, ValidateSend requires one of them instead of uuid and
+	// imgcode, and HumanCheck reads it. Optional. Default: none (the image captcha).
+	ProofFields []string
 	// ErrorHandler answers a request whose limiter or verifier failed (Redis unreachable).
 	// Optional. Default: a log line through Logger and 5002 (HTTP 503); the client never
 	// sees the error itself.
@@ -71,7 +76,7 @@ type built struct {
 func (c Config) build() (built, error) {
 	var errs []error
 	in, err := input.New(input.Config{PhonePattern: c.PhonePattern, Fields: input.Fields{
-		Phone: c.Fields.Phone, UUID: c.Fields.UUID, ImageCode: c.Fields.ImageCode}})
+		Phone: c.Fields.Phone, UUID: c.Fields.UUID, ImageCode: c.Fields.ImageCode}, ProofFields: c.ProofFields})
 	if err != nil {
 		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))
 	}

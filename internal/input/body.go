@@ -19,7 +19,8 @@ import (
 // on whole.
 const lookahead = 64 << 10
 
-// maxFieldLen bounds the value kept for one field; every field is smaller once valid.
+// maxFieldLen bounds the value kept for one field; every field is smaller once valid,
+// except the proof of a human check, which maxProofLen bounds.
 const maxFieldLen = 64
 
 // errMalformed reports a body that claims a type it does not have.
@@ -44,14 +45,14 @@ func (p *Parser) bodyFields(c *gin.Context) (map[string]string, error) {
 		pb := v.(parsedBody)
 		return pb.values, pb.err
 	}
-	values, err := readFields(r, p.names)
+	values, err := readFields(r, p.limit)
 	c.Set(bodyKey, parsedBody{values: values, err: err})
 	return values, err
 }
 
-// readFields finds the named fields in the first lookahead bytes of r's body and puts
-// what it read back in front of the rest.
-func readFields(r *http.Request, names Fields) (map[string]string, error) {
+// readFields finds the fields that limit bounds (limit 0: not ours) in the first
+// lookahead bytes of r's body and puts what it read back in front of the rest.
+func readFields(r *http.Request, limit func(string) int) (map[string]string, error) {
 	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mediaType {
 	case "application/x-www-form-urlencoded", "multipart/form-data", "application/json":
@@ -68,16 +69,13 @@ func readFields(r *http.Request, names Fields) (map[string]string, error) {
 	if truncated {
 		head = head[:lookahead]
 	}
-	want := func(name string) bool {
-		return name == names.Phone || name == names.UUID || name == names.ImageCode || name == names.SMSCode
-	}
 	switch mediaType {
 	case "application/json":
-		return jsonFields(head, truncated, want)
+		return jsonFields(head, truncated, limit)
 	case "multipart/form-data":
-		return multipartFields(head, params["boundary"], truncated, want)
+		return multipartFields(head, params["boundary"], truncated, limit)
 	}
-	return formFields(head, truncated, want)
+	return formFields(head, truncated, limit)
 }
 
 // restoredBody is a request body of which a head was read and put back.
@@ -86,7 +84,7 @@ type restoredBody struct {
 	io.Closer
 }
 
-func formFields(data []byte, truncated bool, want func(string) bool) (map[string]string, error) {
+func formFields(data []byte, truncated bool, limit func(string) int) (map[string]string, error) {
 	s := string(data)
 	if truncated { // the last pair may be cut short: drop it
 		if i := strings.LastIndexByte(s, '&'); i >= 0 {
@@ -101,7 +99,7 @@ func formFields(data []byte, truncated bool, want func(string) bool) (map[string
 		pair, s, _ = strings.Cut(s, "&")
 		rawKey, rawValue, _ := strings.Cut(pair, "=")
 		key, err := url.QueryUnescape(rawKey)
-		if err != nil || !want(key) {
+		if err != nil || limit(key) == 0 {
 			continue // the application's own fields are its business
 		}
 		if _, seen := values[key]; seen {
@@ -111,12 +109,12 @@ func formFields(data []byte, truncated bool, want func(string) bool) (map[string
 		if err != nil {
 			return nil, errMalformed
 		}
-		values[key] = bounded(value)
+		values[key] = bounded(value, limit(key))
 	}
 	return values, nil
 }
 
-func jsonFields(data []byte, truncated bool, want func(string) bool) (map[string]string, error) {
+func jsonFields(data []byte, truncated bool, limit func(string) int) (map[string]string, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	// fail reports a decoding error: the end of a truncated head is not the body's fault.
@@ -140,7 +138,7 @@ func jsonFields(data []byte, truncated bool, want func(string) bool) (map[string
 			return fail(values)
 		}
 		key, _ := tok.(string)
-		if !want(key) {
+		if limit(key) == 0 {
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
 				return fail(values)
@@ -153,9 +151,9 @@ func jsonFields(data []byte, truncated bool, want func(string) bool) (map[string
 		}
 		switch v := tok.(type) {
 		case string:
-			values[key] = bounded(v)
+			values[key] = bounded(v, limit(key))
 		case json.Number: // a code or phone sent as a number
-			values[key] = bounded(v.String())
+			values[key] = bounded(v.String(), limit(key))
 		case json.Delim: // an object or array where a value of ours should be
 			return nil, errMalformed
 		}
@@ -163,7 +161,7 @@ func jsonFields(data []byte, truncated bool, want func(string) bool) (map[string
 	return values, nil
 }
 
-func multipartFields(data []byte, boundary string, truncated bool, want func(string) bool) (map[string]string, error) {
+func multipartFields(data []byte, boundary string, truncated bool, limit func(string) int) (map[string]string, error) {
 	if boundary == "" {
 		return nil, errMalformed
 	}
@@ -181,10 +179,10 @@ func multipartFields(data []byte, boundary string, truncated bool, want func(str
 			return nil, errMalformed
 		}
 		name := part.FormName()
-		if !want(name) || part.FileName() != "" {
+		if limit(name) == 0 || part.FileName() != "" {
 			continue // NextPart skips the rest of this part
 		}
-		v, err := io.ReadAll(io.LimitReader(part, maxFieldLen+1))
+		v, err := io.ReadAll(io.LimitReader(part, int64(limit(name))+1))
 		if err != nil {
 			if truncated {
 				return values, nil
@@ -192,16 +190,16 @@ func multipartFields(data []byte, boundary string, truncated bool, want func(str
 			return nil, errMalformed
 		}
 		if _, seen := values[name]; !seen {
-			values[name] = bounded(string(v))
+			values[name] = bounded(string(v), limit(name))
 		}
 	}
 }
 
-// bounded keeps at most maxFieldLen+1 bytes of v: enough for validation to see that an
+// bounded keeps at most max+1 bytes of v: enough for validation to see that an
 // oversized value is oversized, without holding a client's megabytes.
-func bounded(v string) string {
-	if len(v) > maxFieldLen {
-		return v[:maxFieldLen+1]
+func bounded(v string, max int) string {
+	if len(v) > max {
+		return v[:max+1]
 	}
 	return v
 }
