@@ -30,6 +30,7 @@
       registered: (p, u) => `注册成功！${u ? u + '，' : ''}手机号 ${p} 已验证。`,
       needPhone: '请输入手机号。',
       needImgcode: '请输入图片验证码。',
+      needHuman: '请先完成人机验证。',
       needSmscode: '请输入短信验证码。',
       network: '网络错误，请稍后再试。',
       captchaFailed: '图片验证码加载失败，请点击图片重试。',
@@ -73,6 +74,7 @@
       registered: (p, u) => `Signed up${u ? ' as ' + u : ''}! Mobile number ${p} is verified.`,
       needPhone: 'Enter your mobile number.',
       needImgcode: 'Enter the image code.',
+      needHuman: 'Complete the human check first.',
       needSmscode: 'Enter the SMS code.',
       network: 'Network error. Try again later.',
       captchaFailed: 'The image code did not load. Click the image to retry.',
@@ -99,6 +101,7 @@
         4007: 'The SMS code has expired or was already used. Get a new one.',
         5001: 'The SMS could not be sent. Try again.',
         5002: 'The service is unavailable. Try again later.',
+        5003: 'The human check is unavailable. Try again later.',
       },
     },
   };
@@ -227,17 +230,20 @@
     const phone = cleanPhone();
     const imgcode = el.imgcode.value.trim();
     if (!phone) { setStatus(() => [t().needPhone, 'err']); el.phone.focus(); return; }
-    if (!imgcode) { setStatus(() => [t().needImgcode, 'err']); el.imgcode.focus(); return; }
+    const human = window.ginsmsHuman.active();
+    const params = human ? window.ginsmsHuman.proof() : { imgcode, uuid: el.captcha.dataset.uuid };
+    if (human && !params) { setStatus(() => [t().needHuman, 'err']); return; }
+    if (!human && !imgcode) { setStatus(() => [t().needImgcode, 'err']); el.imgcode.focus(); return; }
     state.sending = true;
     renderSend();
     let res = null;
     let body = null;
     try {
-      [res, body] = await call(api(`/sms_codes/${encodeURIComponent(phone)}`), { imgcode, uuid: el.captcha.dataset.uuid });
+      [res, body] = await call(api(`/sms_codes/${encodeURIComponent(phone)}`), params);
     } catch (_) { /* network error: below */ }
     state.sending = false;
     // The captcha was used up by this attempt (or may have been): always show a fresh one.
-    newCaptcha();
+    if (human) window.ginsmsHuman.reset(); else newCaptcha();
     if (!body) {
       setStatus(() => [t().network, 'err']);
       renderSend();
@@ -383,7 +389,12 @@
     el.smscode.maxLength = state.conf.code_length;
     el.demo.hidden = !state.conf.demo;
     applyLanguage();
-    newCaptcha();
+    if (state.conf.captcha_kind && state.conf.captcha_kind !== 'image') {
+      el.imgcode.closest('.field').hidden = true;
+      window.ginsmsHuman.start(state.conf);
+    } else {
+      newCaptcha();
+    }
     if (state.conf.demo) {
       setInterval(() => { if (!document.hidden) refreshInbox(); }, 2000);
       refreshInbox();
