@@ -18,12 +18,14 @@ var (
 	routeCodes = map[string][]int{
 		"image":  {200, 4001, 4004, 4005, 5002},
 		"audio":  {200, 4001, 4002, 4004, 4005, 5002},
-		"send":   {200, 4001, 4002, 4003, 4004, 4005, 5001, 5002},
+		"send":   {200, 4001, 4002, 4003, 4004, 4005, 5001, 5002, 5003},
 		"verify": {200, 4001, 4004, 4005, 4006, 4007, 5002},
 	}
 	quotas     = []string{"interval", "phone_daily", "ip_hourly", "total_daily", "captcha_ip", "verify_ip"}
 	storageOps = []string{"captcha", "send_wait", "store", "take_back", "verify", "check"}
 	outcomes   = []string{"sent", "refused", "unknown"}
+	// checkOutcomes are the outcomes of a human check (ginsms.Observer.HumanChecked).
+	checkOutcomes = []string{"passed", "refused", "expired", "unavailable", "error"}
 )
 
 // durationBuckets resolve a provider call from 50 ms to 10 s (sender.timeout is 5 s by
@@ -64,11 +66,20 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 			Name: "ginsms_storage_errors_total",
 			Help: "Redis steps that failed, by op: captcha, send_wait, store, take_back, verify, check.",
 		}, []string{"op"}),
+		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ginsms_human_checks_total",
+			Help: "Human checks decided by the send route, by kind (image, altcha, turnstile, hcaptcha, recaptcha) and outcome: passed, refused, expired, unavailable (5003), error (Redis).",
+		}, []string{"kind", "outcome"}),
+		checkTook: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ginsms_human_check_provider_duration_seconds",
+			Help:    "Duration of the calls to a human-check provider's siteverify API, by kind (turnstile, hcaptcha, recaptcha).",
+			Buckets: durationBuckets,
+		}, []string{"kind"}),
 		answers:     map[answer]prometheus.Counter{},
 		quotaSeries: map[string]prometheus.Counter{},
 		opSeries:    map[string]prometheus.Counter{},
 	}
-	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage}
+	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage, m.checks, m.checkTook}
 	for i, c := range collectors {
 		if err := reg.Register(c); err != nil {
 			for _, done := range collectors[:i] {
@@ -94,20 +105,56 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 		Sent:            m.sentBy,
 		VerifyExhausted: m.exhausted.Inc,
 		StorageFailed:   m.storageFailed,
+		HumanChecked:    m.humanChecked,
+		HumanCheckTook:  m.humanCheckTook,
 	}, nil
 }
 
 // metrics are the collectors, and the series of the known label values, looked up
 // without hashing labels on every request. The maps are read-only after New.
 type metrics struct {
-	requests, refusals, sent, storage *prometheus.CounterVec
-	took                              *prometheus.HistogramVec
-	exhausted                         prometheus.Counter
+	requests, refusals, sent, storage, checks *prometheus.CounterVec
+	took, checkTook                           *prometheus.HistogramVec
+	exhausted                                 prometheus.Counter
 
 	answers     map[answer]prometheus.Counter
 	quotaSeries map[string]prometheus.Counter
 	opSeries    map[string]prometheus.Counter
 	senders     sync.Map // sender name → *senderSeries
+	kinds       sync.Map // human-check kind → *kindSeries
+}
+
+// kindSeries are one human-check kind's series, by index in checkOutcomes.
+type kindSeries struct {
+	checks [5]prometheus.Counter
+	took   prometheus.Observer
+}
+
+// kindSeries returns the series of kind, creating all of its outcomes at its first call.
+func (m *metrics) kindSeries(kind string) *kindSeries {
+	if s, ok := m.kinds.Load(kind); ok {
+		return s.(*kindSeries)
+	}
+	s := &kindSeries{took: m.checkTook.WithLabelValues(kind)}
+	for i, o := range checkOutcomes {
+		s.checks[i] = m.checks.WithLabelValues(kind, o)
+	}
+	actual, _ := m.kinds.LoadOrStore(kind, s)
+	return actual.(*kindSeries)
+}
+
+func (m *metrics) humanChecked(kind, outcome string) {
+	for i, o := range checkOutcomes {
+		if o == outcome {
+			m.kindSeries(kind).checks[i].Inc()
+			return
+		}
+	}
+	m.checks.WithLabelValues(kind, outcome).Inc()
+}
+
+func (m *metrics) humanCheckTook(kind string, took time.Duration) {
+	m.kindSeries(kind).took.Observe(took.Seconds())
 }
 
 type answer struct {

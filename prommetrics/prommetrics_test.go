@@ -37,6 +37,8 @@ func callEveryHook(obs ginsms.Observer) {
 	obs.Sent("log", "sent", 120*time.Millisecond)
 	obs.VerifyExhausted()
 	obs.StorageFailed("store")
+	obs.HumanChecked("turnstile", "passed")
+	obs.HumanCheckTook("turnstile", 80*time.Millisecond)
 }
 
 // series flattens what reg gathers to "name{label="value",...}" → value; a histogram
@@ -109,8 +111,8 @@ func TestLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 6 {
-		t.Errorf("%d metric families, want 6", len(mfs))
+	if len(mfs) != 8 {
+		t.Errorf("%d metric families, want 8", len(mfs))
 	}
 	for _, mf := range mfs {
 		if mf.GetHelp() == "" {
@@ -147,8 +149,8 @@ ginsms_verify_attempts_exhausted_total 0
 	if err != nil {
 		t.Error(err)
 	}
-	if n, err := testutil.GatherAndCount(reg, "ginsms_requests_total"); err != nil || n != 26 {
-		t.Errorf("ginsms_requests_total: %d series (%v), want 26: every code each route can answer", n, err)
+	if n, err := testutil.GatherAndCount(reg, "ginsms_requests_total"); err != nil || n != 27 {
+		t.Errorf("ginsms_requests_total: %d series (%v), want 27: every code each route can answer", n, err)
 	}
 	for k, v := range series(t, reg) {
 		if v != 0 {
