@@ -38,3 +38,6 @@ func (s *Store) Peek(ctx context.Context, id, ip string) (answer string, found b
 
 // SetNow replaces the clock the challenges' expiry is read against.
 func (a *Altcha) SetNow(now func() time.Time) { a.now = now }
+
+// HidePalette is the recolouring renderPNG applies.
+var HidePalette = hidePalette
