@@ -14,8 +14,9 @@ import (
 // it must be quick and must not block; none is given a phone, an IP or a code, and every
 // label it is given comes from a short fixed list.
 type Observer struct {
-	// Answered is called for every answer of the four routes: route is "image", "audio",
-	// "send" or "verify", code the contract code (200 for an image or audio served).
+	// Answered is called for every answer of the routes: route is "image", "audio",
+	// "send", "verify" or "altcha" (the challenges of captcha.kind altcha), code the
+	// contract code (200 for an image, audio or challenge served).
 	Answered func(route string, code int)
 	// QuotaRefused is called when a limit refused a request: "interval", "phone_daily",
 	// "ip_hourly", "total_daily" (send), "captcha_ip" (image and audio), "verify_ip".

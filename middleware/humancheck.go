@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/gin-gonic/gin"
 
@@ -38,7 +39,7 @@ type HumanChecker interface {
 // accepts it: 4003 refused or already spent, 4002 expired, 5003 (HTTP 503) when the
 // check cannot be decided, so that no SMS goes out on a check nobody made. The proof
 // comes from ValidateSend when it ran first, otherwise from the request (4001 missing,
-// 4005 malformed). Put it after RateLimit, so that a limited phone spends no proof and
+// 4005 malformed). An undecided check is logged (Warn) through cfg.Logger. Put it after RateLimit, so that a limited phone spends no proof and
 // costs no call to a provider.
 func HumanCheck(checker HumanChecker, cfg Config) (gin.HandlerFunc, error) {
 	if checker == nil {
@@ -50,6 +51,10 @@ func HumanCheck(checker HumanChecker, cfg Config) (gin.HandlerFunc, error) {
 	b, err := cfg.build()
 	if err != nil {
 		return nil, err
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
 	}
 	return func(c *gin.Context) {
 		in, _ := input.From(c)
@@ -70,6 +75,9 @@ func HumanCheck(checker HumanChecker, cfg Config) (gin.HandlerFunc, error) {
 		case errors.Is(err, ErrProofExpired):
 			b.resp.Abort(c, contract.CodeCaptchaExpired)
 		case errors.Is(err, ErrCheckUnavailable):
+			// The operator must hear of it: every send fails until it ends. The error
+			// names the provider's answer, never the token or the secret.
+			logger.Warn("ginsms: human check unavailable, send refused (5003)", "err", err)
 			b.resp.Abort(c, contract.CodeHumanCheckDown)
 		default:
 			b.onError(c, err)
