@@ -32,8 +32,11 @@ var paletteKey = func() [16]byte {
 // drawn pixel (any entry but the transparent 0) gets an entry drawn at random from 20
 // shades of the primary colour; where the pixels are does not change.
 func hidePalette(img *image.Paletted, id string, digits []byte) {
+	if len(img.Palette) < 2 {
+		return
+	}
 	prim, ok := img.Palette[1].(color.RGBA)
-	if !ok || len(img.Palette) < 2 {
+	if !ok {
 		return
 	}
 	pal := make(color.Palette, paletteSize+1)

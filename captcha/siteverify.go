@@ -115,7 +115,10 @@ func (v *SiteVerifier) ask(ctx context.Context, token, clientIP string) (sitever
 	if err != nil {
 		return siteverifyAnswer{}, redact(err)
 	}
-	defer resp.Body.Close()
+	defer func() {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxVerifyAnswer)) // the connection can serve the next call
+		_ = resp.Body.Close()
+	}()
 	if resp.StatusCode != http.StatusOK {
 		return siteverifyAnswer{}, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
