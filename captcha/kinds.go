@@ -18,9 +18,9 @@ const (
 
 // DefaultAltchaMaxNumber is the default AltchaConfig.MaxNumber. The secret number is
 // drawn uniformly from 0 to it, so a solver hashes half of it on average. Measured on a
-// busy 2-core machine: the widget in headless Chromium took 0.5 to 2.3 s (mean 1.2 s,
-// the widget waits 0.5 s at least), a native Go solver 6 ms of one core per challenge
-// (README "Human checks").
+// busy 2-core machine: the widget in headless Chromium took 0.5 to 4.1 s (two runs of 5
+// solves, means 1.2 and 2.0 s; the widget waits 0.5 s at least), a native Go solver
+// about 6 ms of CPU per challenge (README "Human checks").
 const DefaultAltchaMaxNumber = 100_000
 
 // Bounds checked by Config.Validate.

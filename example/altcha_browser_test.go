@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -134,6 +135,15 @@ func TestBrowserAltcha(t *testing.T) {
 		chromedp.EvalAwaitPromise))
 	if err != nil || res != "4003" {
 		t.Fatalf("replayed payload: %q, %v; want 4003", res, err)
+	}
+	if path := os.Getenv("GINSMS_ALTCHA_SCREENSHOT"); path != "" { // e.g. $PWD/altcha.png, to look at the widget
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	run("register", chromedp.SendKeys(chromedp.ID("smscode"), code), chromedp.SendKeys(chromedp.ID("username"), "bo"),
 		chromedp.Click(chromedp.ID("register")))

@@ -9,6 +9,7 @@
       docTitle: '注册 · ginsms 演示',
       title: '注册账号',
       lead: '输入图中的数字获取短信验证码，再填写短信验证码完成注册。',
+      leadHuman: '完成人机验证后获取短信验证码，再填写短信验证码完成注册。',
       username: '用户名',
       phone: '手机号',
       phonePlaceholder: '11 位手机号',
@@ -53,6 +54,7 @@
       docTitle: 'Sign up · ginsms demo',
       title: 'Create an account',
       lead: 'Type the digits in the image to get a code by SMS, then enter that code to sign up.',
+      leadHuman: 'Pass the human check to get a code by SMS, then enter that code to sign up.',
       username: 'Username',
       phone: 'Mobile number',
       phonePlaceholder: '11-digit mobile number',
@@ -361,6 +363,7 @@
     document.documentElement.lang = tx.htmlLang;
     document.title = tx.docTitle;
     document.querySelectorAll('[data-i18n]').forEach((n) => { n.textContent = tx[n.dataset.i18n]; });
+    if (state.conf.captcha_kind && state.conf.captcha_kind !== 'image') document.querySelector('.lead').textContent = tx.leadHuman;
     document.querySelectorAll('[data-i18n-aria]').forEach((n) => n.setAttribute('aria-label', tx[n.dataset.i18nAria]));
     document.querySelectorAll('[data-i18n-alt]').forEach((n) => { n.alt = tx[n.dataset.i18nAlt]; });
     el.phone.placeholder = tx.phonePlaceholder;
