@@ -60,6 +60,14 @@ func TestAltchaSend(t *testing.T) {
 		if got := e.sendForm("13900000001", "altcha="+url.QueryEscape(payload)); got.Code != 4003 || got.Status != 400 {
 			t.Fatalf("replayed payload = %+v, want 4003", got)
 		}
+		// RateLimit first: a limited phone does not spend the challenge it carried.
+		fresh := url.QueryEscape(e.solveAltcha())
+		if got := e.sendForm(testPhone, "altcha="+fresh); got.Code != 4004 {
+			t.Fatalf("limited phone = %+v, want 4004", got)
+		}
+		if got := e.sendForm("13900000003", "altcha="+fresh); got.Code != 200 {
+			t.Fatalf("the challenge a limited request carried = %+v, want still good", got)
+		}
 		for _, tt := range []struct {
 			name, form string
 			want       int
@@ -77,8 +85,8 @@ func TestAltchaSend(t *testing.T) {
 		if got := performRequest(e.router, "GET", "/image_codes/"+uuidN(1), "", ""); got.Status != http.StatusNotFound {
 			t.Errorf("image route with kind altcha = %d, want 404", got.Status)
 		}
-		if n := len(e.sender.all()); n != 1 {
-			t.Fatalf("sent %d SMS, want 1", n)
+		if n := len(e.sender.all()); n != 2 {
+			t.Fatalf("sent %d SMS, want 2", n)
 		}
 	})
 }
