@@ -61,9 +61,17 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 			"set ClusterStateReloadInterval to a second or two (NewRedisClient does)")
 	}
 	var err error
-	if s.store, err = newCodeStore(rdb, cfg.SMS); err != nil {
+	if s.store, err = newCodeStore(rdb, cfg.SMS, cfg.Destination); err != nil {
 		return nil, err
 	}
+	s.store.dest.logger = s.logger
+	if f := cfg.Observer.DestinationRefused; f != nil {
+		s.store.dest.refusedBy = f
+	}
+	if f := cfg.Observer.BlockStarted; f != nil {
+		s.store.dest.blocked = f
+	}
+	s.warnTestNumbers()
 	if s.captchas, err = captcha.NewStore(rdb, cfg.Captcha); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
@@ -186,6 +194,10 @@ func (s *Service) answer(c *gin.Context, err error, ok contract.Code) {
 		s.resp.Write(c, ok)
 	case errors.Is(err, ErrTooFrequent):
 		s.resp.AbortRetry(c, contract.CodeTooFrequent, wait)
+	case errors.Is(err, ErrDestinationRefused) && retry:
+		s.resp.AbortRetry(c, contract.CodeDestinationRefused, wait)
+	case errors.Is(err, ErrDestinationRefused):
+		s.resp.Abort(c, contract.CodeDestinationRefused)
 	case errors.Is(err, ErrSendFailed) && retry:
 		s.resp.AbortRetry(c, contract.CodeSenderFailed, wait)
 	case errors.Is(err, ErrSendFailed):
@@ -221,9 +233,12 @@ func (s *Service) SendCode(ctx context.Context, phone, clientIP string) error {
 }
 
 func (s *Service) sendCode(ctx context.Context, phone, network string) error {
-	code, err := newCode(s.cfg.SMS.CodeLength)
-	if err != nil {
-		return err
+	code, test := s.cfg.Destination.TestNumbers[phone]
+	if !test {
+		var err error
+		if code, err = newCode(s.cfg.SMS.CodeLength); err != nil {
+			return err
+		}
 	}
 	// From here on the request is committed (its captcha is spent): a client that goes
 	// away must not leave a stored code unsent or a send half taken back.
@@ -236,6 +251,15 @@ func (s *Service) sendCode(ctx context.Context, phone, network string) error {
 		return &retryError{err: ErrTooFrequent, wait: wait}
 	}
 	stored := time.Now()
+	if test {
+		// A test number's fixed code is stored like any other, and never reaches the
+		// provider; the observer counts it apart.
+		if sent := s.cfg.Observer.Sent; sent != nil {
+			sent("test", "sent", 0)
+		}
+		s.logger.InfoContext(ctx, "ginsms: test number: fixed code stored, no SMS sent", "phone", mask.Phone(phone))
+		return nil
+	}
 	// sender.New bounds every Send by sender.timeout (ctx itself no longer ends).
 	err = s.sender.Send(ctx, sender.Message{Phone: phone, Code: code, ID: newMessageID()})
 	if sent := s.cfg.Observer.Sent; sent != nil {
