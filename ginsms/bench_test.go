@@ -31,12 +31,14 @@ func (e *env) seedCaptchas(base, n int) {
 
 func noQuotas(c *ginsms.Config) {
 	c.SMS.DailyLimitPerPhone, c.SMS.HourlyLimitPerIP, c.SMS.DailyLimitTotal = 0, 0, 0
+	c.Destination.Enabled = false
 }
 
 // allQuotas counts every quota but sets none low enough to refuse: the benchmark measures
 // what counting costs.
 func allQuotas(c *ginsms.Config) {
 	c.SMS.DailyLimitPerPhone, c.SMS.HourlyLimitPerIP, c.SMS.DailyLimitTotal = 10, 1<<30, 1<<30
+	c.Destination.RangeLimit, c.Destination.TotalLimit = 1<<30, 1<<30 // the destination guard counts
 }
 
 // benchSend measures the whole success path in process: validation, three Redis round
