@@ -216,9 +216,11 @@ func (s *Service) answer(c *gin.Context, err error, ok contract.Code) {
 // SendCode is the store-and-send step of the send route, for a handler of one's own after
 // middleware.RateLimit and middleware.CaptchaGuard: it draws a code, stores it in one
 // atomic Redis step only if the phone may be sent one (its flag is absent and every quota
-// has room, counted against clientIP, c.ClientIP(), when the per-IP quota is on), and sends
-// it. It returns nil when the provider accepted the message; ErrTooFrequent (RetryAfter
-// says how long) when the phone or a quota refused; ErrSendFailed when the provider did
+// has room, counted against clientIP, c.ClientIP(), when the per-IP quota is on, and the
+// destination guard lets it through), and sends it (a test number's fixed code is stored
+// and not sent). It returns nil when the provider accepted the message; ErrTooFrequent
+// (RetryAfter says how long) when the phone or a quota refused; ErrDestinationRefused
+// when the destination guard did (RetryAfter tells a block's remaining time); ErrSendFailed when the provider did
 // not take it (see ErrSendFailed for what was kept); ErrInvalidInput for a phone not of
 // the configured form; an error wrapping ErrStorage when Redis failed, in which case no
 // SMS was sent.
