@@ -70,6 +70,15 @@ func benchSendOn(b *testing.B, top topology, mutate func(*ginsms.Config)) {
 func BenchmarkSendSuccess(b *testing.B)       { benchSend(b, noQuotas) }
 func BenchmarkSendSuccessQuotas(b *testing.B) { benchSend(b, allQuotas) }
 
+// BenchmarkSendSuccessGuard is BenchmarkSendSuccess with the destination guard counting
+// (range and overall, limits that never refuse): what the guard costs a send.
+func BenchmarkSendSuccessGuard(b *testing.B) {
+	benchSend(b, func(c *ginsms.Config) {
+		noQuotas(c)
+		c.Destination.Enabled, c.Destination.RangeLimit, c.Destination.TotalLimit = true, 1<<30, 1<<30
+	})
+}
+
 // BenchmarkSendReplicaAcks is the success path on the Sentinel set's primary, without and
 // with a WAIT for its replica: what sms.replica_acks costs a send.
 func BenchmarkSendReplicaAcks(b *testing.B) {
