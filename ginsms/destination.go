@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -160,7 +162,14 @@ type destGuard struct {
 	refusedBy func(reason string) // the observer's DestinationRefused
 	blocked   func(scope string)  // the observer's BlockStarted
 	logger    *slog.Logger
+	// seen caches classify's answers: libphonenumber takes tens of µs a number, and
+	// one send classifies its phone twice (RateLimit, store) and its verify once more.
+	seen  sync.Map // phone → destination
+	nSeen atomic.Int64
 }
+
+// seenMax bounds the classify cache (about 100 bytes an entry); it starts over when full.
+const seenMax = 10000
 
 func newDestGuard(cfg DestinationConfig, k smsKeys) *destGuard {
 	g := &destGuard{cfg: cfg, keys: k, refusedBy: func(string) {}, blocked: func(string) {}, logger: slog.Default()}
@@ -181,10 +190,23 @@ type destination struct {
 // sms.phone_pattern) and names its counters. A number without "+" is a national number of
 // HomeCountry.
 func (g *destGuard) classify(phone string) destination {
-	var d destination
 	if !g.cfg.Enabled {
-		return d
+		return destination{}
 	}
+	if d, ok := g.seen.Load(phone); ok {
+		return d.(destination)
+	}
+	d := g.classifyNumber(phone)
+	if g.nSeen.Add(1) > seenMax {
+		g.seen.Clear()
+		g.nSeen.Store(0)
+	}
+	g.seen.Store(phone, d)
+	return d
+}
+
+func (g *destGuard) classifyNumber(phone string) destination {
+	var d destination
 	digits := strings.TrimPrefix(phone, "+")
 	if len(digits) > g.cfg.RangeDigits {
 		d.rng = phone[:len(phone)-g.cfg.RangeDigits]
