@@ -14,6 +14,7 @@ import (
 
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/internal/redistest"
+	"github.com/ginsms/ginsms/sender"
 )
 
 // rangePhone is number i (0-9999) of the range rng (7 digits).
@@ -363,5 +364,29 @@ func TestDestinationRoundTrips(t *testing.T) {
 		if rt, _ := counter.Counts(); rt != wantVerify {
 			t.Errorf("guard on=%v: a successful verify took %d round trips, want %d", on, rt, wantVerify)
 		}
+	}
+}
+
+// A send the provider refused is taken back from the destination's counts too; a send
+// whose outcome is unknown stays counted (its SMS may have gone out).
+func TestDestinationTakenBack(t *testing.T) {
+	e := newEnv(t, func(c *ginsms.Config) { c.Destination.RangeLimit = 2 })
+	e.sender.fail = fmt.Errorf("%w: rejected", sender.ErrRefused)
+	for i := range 5 {
+		if got := e.sendFrom(rangePhone("1320000", i), remoteN(i), i); got.Code != 5001 {
+			t.Fatalf("refused send %d = %+v, want 5001", i, got)
+		}
+	}
+	for _, name := range []string{"sms_range:1320000", "sms_unverified"} {
+		if v, ok := e.get(name); ok {
+			t.Fatalf("%s = %q after refused sends only, want none", name, v)
+		}
+	}
+	e.sender.fail = errors.New("timeout")
+	if got := e.sendFrom(rangePhone("1320000", 9), remoteN(9), 9); got.Code != 5001 || got.RetryAfter == "" {
+		t.Fatalf("unknown outcome = %+v", got)
+	}
+	if v, _ := e.get("sms_range:1320000"); v != "1" {
+		t.Fatalf("range count after an unknown outcome = %q, want 1", v)
 	}
 }
