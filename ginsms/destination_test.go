@@ -390,3 +390,28 @@ func TestDestinationTakenBack(t *testing.T) {
 		t.Fatalf("range count after an unknown outcome = %q, want 1", v)
 	}
 }
+
+// Concurrent requests for one phone, each with its own solved captcha: one SMS, and the
+// ones the interval refuses do not block the range, though they held a count for an
+// instant.
+func TestDestinationDuplicatesDoNotBlock(t *testing.T) { onTopologies(t, testDestinationDuplicatesDoNotBlock) }
+
+func testDestinationDuplicatesDoNotBlock(t *testing.T, top topology) {
+	const dup = 40
+	e := newEnvOn(t, top, func(c *ginsms.Config) { c.SMS.HourlyLimitPerIP = 0; c.Destination.RangeLimit = 3 })
+	for i := range dup {
+		e.seedCaptcha(uuidN(i), "1234")
+	}
+	codes := runConcurrently(dup, func(i int) int {
+		return performRequest(e.router, "GET", "/sms_codes/"+rangePhone("1310000", 0)+"?imgcode=1234&uuid="+uuidN(i), "", "").Code
+	})
+	if codes[200] != 1 || len(e.sender.all()) != 1 {
+		t.Fatalf("answers %v, %d SMS; want one", codes, len(e.sender.all()))
+	}
+	if _, ok := e.get("sms_range:1310000:blocked"); ok {
+		t.Fatalf("the interval's refusals blocked the range (answers %v)", codes)
+	}
+	if v, _ := e.get("sms_range:1310000"); v != "1" {
+		t.Fatalf("range count = %q, want 1", v)
+	}
+}

@@ -247,6 +247,7 @@ type sendRecord struct {
 	phone, network, code string
 	phone1, ip, total    bool          // which steps counted: the phone's script, the IP and total counters
 	dest                 []destCounter // the destination counters that counted
+	blocks               []string      // block keys to set as this send is taken back
 }
 
 // store stores code for the phone and counts every quota that is on, in one round trip:
@@ -322,7 +323,10 @@ func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec
 			rec.dest = append(rec.dest, destCounters[i])
 			continue
 		}
-		if vals, _ := c.Int64Slice(); len(vals) == 3 && vals[2] == 2 {
+		if vals, _ := c.Int64Slice(); len(vals) == 3 && vals[2] == 2 && rec.phone1 && !known {
+			// Full, and this send would have gone out: the block starts, in the round
+			// trip that takes the send back.
+			rec.blocks = append(rec.blocks, destCounters[i].block)
 			s.dest.started(ctx, destCounters[i].scope, dest)
 		}
 		if !known && w > destWait {
@@ -333,7 +337,7 @@ func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec
 		wait = destWait // taken back below, answered 4008
 	}
 	if runErr != nil || wait > 0 {
-		if rec.phone1 || rec.ip || rec.total || len(rec.dest) > 0 {
+		if rec.phone1 || rec.ip || rec.total || len(rec.dest) > 0 || len(rec.blocks) > 0 {
 			if err := s.unstore(context.WithoutCancel(ctx), rec); err != nil && runErr == nil {
 				runErr = err
 			}
@@ -406,6 +410,9 @@ func (s *codeStore) unstore(ctx context.Context, rec sendRecord) error {
 		cmds = append(cmds, redisx.Release.Call(ctx, []string{s.keys.total}))
 	}
 	cmds = append(cmds, s.dest.release(ctx, rec.dest)...)
+	for _, b := range rec.blocks {
+		cmds = append(cmds, redisx.Once(ctx, "set", b, "1", "px", s.dest.cfg.Block.Milliseconds()))
+	}
 	if len(cmds) == 0 {
 		return nil
 	}
