@@ -394,7 +394,9 @@ func TestDestinationTakenBack(t *testing.T) {
 // Concurrent requests for one phone, each with its own solved captcha: one SMS, and the
 // ones the interval refuses do not block the range, though they held a count for an
 // instant.
-func TestDestinationDuplicatesDoNotBlock(t *testing.T) { onTopologies(t, testDestinationDuplicatesDoNotBlock) }
+func TestDestinationDuplicatesDoNotBlock(t *testing.T) {
+	onTopologies(t, testDestinationDuplicatesDoNotBlock)
+}
 
 func testDestinationDuplicatesDoNotBlock(t *testing.T, top topology) {
 	const dup = 40
