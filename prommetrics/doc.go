@@ -29,6 +29,11 @@
 //	                                                                    sms.max_verify_attempts wrong tries
 //	ginsms_storage_errors_total             counter    op               failed Redis steps: captcha, send_wait,
 //	                                                                    store, take_back, verify, check
+//	ginsms_destination_refusals_total       counter    reason           sends refused by the destination guard
+//	                                                                    (4008): range, country, total,
+//	                                                                    country_rule, number_type
+//	ginsms_destination_blocks_total         counter    scope            blocks started (range, country) by
+//	                                                                    unverified sends past the limit
 //	ginsms_human_checks_total               counter    kind, outcome    human checks of the send route: kind is
 //	                                                                    captcha.kind; outcome passed, refused,
 //	                                                                    expired, unavailable (5003) or error
@@ -41,9 +46,10 @@
 //
 // Series that exist before anything happened, so that dashboards show zeros and rate()
 // sees the first event: every quota of ginsms_quota_refusals_total, every op of
-// ginsms_storage_errors_total, and for each route of ginsms_requests_total the codes that
+// ginsms_storage_errors_total, every reason and scope of the destination metrics, and for
+// each route of ginsms_requests_total the codes that
 // route can answer (image: 200, 4001, 4004, 4005, 5002; audio: the same and 4002; send:
-// 200, 4001 to 4005, 5001, 5002, 5003; verify: 200, 4001, 4004 to 4007, 5002). A sender is
+// 200, 4001 to 4005, 4008, 5001, 5002, 5003; verify: 200, 4001, 4004 to 4007, 5002). A sender is
 // known only once it is called: ginsms_sms_sent_total and ginsms_sender_duration_seconds
 // get its three outcomes at its first call; a human-check kind gets its five outcomes
 // of ginsms_human_checks_total at its first check.
