@@ -35,8 +35,8 @@ type Config struct {
 	// and provider failures, and the codes of the demo log sender. Optional. Default:
 	// slog.Default().
 	Logger *slog.Logger `mapstructure:"-"`
-	// ErrorHandler answers a request whose storage step failed. It must write an answer
-	// and abort. Optional. Default: a line through Logger and 5002 (HTTP 503).
+	// ErrorHandler answers a request whose storage step failed; the guard aborts the
+	// chain whatever it does. Optional. Default: a line through Logger and 5002 (HTTP 503).
 	ErrorHandler middleware.ErrorHandler `mapstructure:"-"`
 	// Observer receives what the Service does, for metrics. Optional. Default: none.
 	Observer Observer `mapstructure:"-"`

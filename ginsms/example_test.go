@@ -35,7 +35,11 @@ func ExampleRegister() {
 	//	if err := sms.Check(ctx); err != nil { log.Fatal(err) }
 
 	router.POST("/api/register", sms.RequireSMSCode(middleware.FieldNames{}), func(c *gin.Context) {
-		phone, _ := ginsms.VerifiedPhone(c) // verified and consumed: create the account
+		// Verified and consumed: create the account. RequireSMSCode stops every other request.
+		phone, ok := ginsms.VerifiedPhone(c)
+		if !ok {
+			return
+		}
 		var form struct {
 			Username string `json:"username" form:"username"` // the body is still whole
 		}

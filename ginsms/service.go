@@ -81,6 +81,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if f := cfg.Observer.VerifyExhausted; f != nil {
 		s.store.exhausted = f
 	}
+	s.store.unknown = s.unknownClient(cfg.Observer.UnknownClient)
 	s.mw = middleware.Config{PhonePattern: cfg.SMS.PhonePattern, Messages: cfg.Messages,
 		LegacyStatus: cfg.SMS.LegacyStatus, Logger: s.logger, ErrorHandler: s.onError}
 	if s.images, err = captcha.NewHandler(s.captchas, s.mw); err != nil {
@@ -174,6 +175,7 @@ func (s *Service) Captchas() *captcha.Store { return s.captchas }
 // sendRoute is the last step of the send route: ValidateSend, RateLimit and CaptchaGuard ran.
 func (s *Service) sendRoute(c *gin.Context) {
 	in, _ := input.From(c)
+	// RateLimit, before, reported an address that is not an IP.
 	err := s.sendCode(c.Request.Context(), in.Phone, input.ClientNetwork(c))
 	s.answer(c, err, contract.CodeOK)
 }
@@ -217,7 +219,7 @@ func (s *Service) SendCode(ctx context.Context, phone, clientIP string) error {
 	if !s.inputs.ValidPhone(phone) {
 		return ErrInvalidInput
 	}
-	return s.sendCode(ctx, phone, input.Network(clientIP))
+	return s.sendCode(ctx, phone, s.store.network(clientIP))
 }
 
 func (s *Service) sendCode(ctx context.Context, phone, network string) error {

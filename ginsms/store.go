@@ -100,6 +100,7 @@ type codeStore struct {
 	ackTimeout  time.Duration      // sms.replica_ack_timeout
 	refused     func(quota string) // tells the observer which quota refused
 	exhausted   func()             // tells the observer a code died of wrong tries
+	unknown     func()             // tells the Service a client address was not an IP
 }
 
 func newCodeStore(rdb redis.UniversalClient, s SMSConfig) (*codeStore, error) {
@@ -119,7 +120,18 @@ func newCodeStore(rdb redis.UniversalClient, s SMSConfig) (*codeStore, error) {
 		ackTimeout:  s.ReplicaAckTimeout,
 		refused:     func(string) {},
 		exhausted:   func() {},
+		unknown:     func() {},
 	}, nil
+}
+
+// network is the per-IP quotas' bucket of clientIP (input.Network); an address that is
+// not an IP shares the one bucket input.UnknownNetwork, and is reported.
+func (s *codeStore) network(clientIP string) string {
+	n := input.Network(clientIP)
+	if n == input.UnknownNetwork {
+		s.unknown()
+	}
+	return n
 }
 
 func storageError(op, step string, err error) error {
@@ -137,7 +149,7 @@ type counterRead struct {
 // SendWait implements middleware.SendLimiter: one round trip that reads the phone's flag
 // and every quota that is on, and returns the longest wait among those that refuse.
 func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.Duration, error) {
-	network := input.Network(clientIP)
+	network := s.network(clientIP)
 	flag := redisx.Once(ctx, "pttl", s.keys.flag.Key(phone))
 	cmds := []redis.Cmder{flag}
 	var counters [3]counterRead
@@ -153,9 +165,7 @@ func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.
 		cmds = append(cmds, c.used, c.ttl)
 	}
 	read(quotaPhoneDaily, s.quotas.perPhone, phoneWindow, s.keys.daily.Key(phone))
-	if network != "" {
-		read(quotaIPHourly, s.quotas.perIP, ipWindow, s.keys.ip(network))
-	}
+	read(quotaIPHourly, s.quotas.perIP, ipWindow, s.keys.ip(network))
 	read(quotaTotalDaily, s.quotas.total, totalWindow, s.keys.total)
 	// Every command's own error counts: a node that cannot be reached must not pass for
 	// a counter that does not exist (redis.Nil).
@@ -215,7 +225,7 @@ func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec
 		code, s.codeTTL.Milliseconds(), s.interval.Milliseconds(), s.quotas.perPhone, phoneWindow.Milliseconds())
 	cmds := []redis.Cmder{phoneCall}
 	var ipCall, totalCall *redisx.Call
-	if s.quotas.perIP > 0 && network != "" {
+	if s.quotas.perIP > 0 {
 		ipCall = redisx.Reserve.Call(ctx, []string{s.keys.ip(network)}, s.quotas.perIP, ipWindow.Milliseconds())
 		cmds = append(cmds, ipCall)
 	}
@@ -330,7 +340,7 @@ func (s *codeStore) unstore(ctx context.Context, rec sendRecord) error {
 // Two round trips with the quota on, one without: the counter and the phone's keys live
 // in different slots, and a try refused by the quota must not reach the code.
 func (s *codeStore) verify(ctx context.Context, phone, code, network string) error {
-	if s.quotas.verifyPerIP > 0 && network != "" {
+	if s.quotas.verifyPerIP > 0 {
 		reserve := redisx.Reserve.Call(ctx, []string{s.keys.verifyIP(network)}, s.quotas.verifyPerIP, ipWindow.Milliseconds())
 		if err := redisx.Run(ctx, s.rdb, reserve); err != nil {
 			return storageError("verify", "count verify try", err)

@@ -64,11 +64,15 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 			Name: "ginsms_storage_errors_total",
 			Help: "Redis steps that failed, by op: captcha, send_wait, store, take_back, verify, check.",
 		}, []string{"op"}),
+		unknown: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ginsms_unknown_client_total",
+			Help: "Sends and verifies from a client address that is not an IP, all counted in one shared per-IP bucket.",
+		}),
 		answers:     map[answer]prometheus.Counter{},
 		quotaSeries: map[string]prometheus.Counter{},
 		opSeries:    map[string]prometheus.Counter{},
 	}
-	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage}
+	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage, m.unknown}
 	for i, c := range collectors {
 		if err := reg.Register(c); err != nil {
 			for _, done := range collectors[:i] {
@@ -94,6 +98,7 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 		Sent:            m.sentBy,
 		VerifyExhausted: m.exhausted.Inc,
 		StorageFailed:   m.storageFailed,
+		UnknownClient:   m.unknown.Inc,
 	}, nil
 }
 
@@ -102,7 +107,7 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 type metrics struct {
 	requests, refusals, sent, storage *prometheus.CounterVec
 	took                              *prometheus.HistogramVec
-	exhausted                         prometheus.Counter
+	exhausted, unknown                prometheus.Counter
 
 	answers     map[answer]prometheus.Counter
 	quotaSeries map[string]prometheus.Counter

@@ -109,8 +109,8 @@ func TestLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 6 {
-		t.Errorf("%d metric families, want 6", len(mfs))
+	if len(mfs) != 7 {
+		t.Errorf("%d metric families, want 7", len(mfs))
 	}
 	for _, mf := range mfs {
 		if mf.GetHelp() == "" {
@@ -182,6 +182,7 @@ func TestHooks(t *testing.T) {
 		{"exhausted", func(o ginsms.Observer) { o.VerifyExhausted() }, `ginsms_verify_attempts_exhausted_total{} 1`},
 		{"storage", func(o ginsms.Observer) { o.StorageFailed("send_wait") }, `ginsms_storage_errors_total{op="send_wait"} 1`},
 		{"storage unknown op", func(o ginsms.Observer) { o.StorageFailed("unknown") }, `ginsms_storage_errors_total{op="unknown"} 1`},
+		{"unknown client", func(o ginsms.Observer) { o.UnknownClient() }, `ginsms_unknown_client_total{} 1`},
 		{"sent", func(o ginsms.Observer) { o.Sent("twilio", "sent", 300*time.Millisecond) }, strings.Join([]string{
 			durationBuckets("twilio", "sent", .3),
 			`ginsms_sender_duration_seconds_count{outcome="sent",sender="twilio"} 1`,

@@ -217,14 +217,20 @@ func UUID(s string) (string, bool) {
 	return s, true
 }
 
+// UnknownNetwork is what Network returns for a client address that is not an IP (""
+// or "<nil>", as a unix-socket listener or a missing platform header gives): every such
+// client shares this one bucket of every per-IP quota, as go-chi/httprate does, so an
+// address nobody can read is counted, never exempt.
+const UnknownNetwork = "unknown"
+
 // Network returns the client address that per-IP quotas count: an IPv4 address as it is,
 // an IPv6 address reduced to its /64 network (one subscriber usually holds a whole /64),
-// and "" for anything that is not an IP address, which then counts against no per-IP quota.
+// and UnknownNetwork for anything that is not an IP address.
 func Network(ip string) string {
 	parsed := net.ParseIP(ip)
 	switch {
 	case parsed == nil:
-		return ""
+		return UnknownNetwork
 	case parsed.To4() != nil:
 		return parsed.To4().String()
 	}

@@ -195,8 +195,9 @@ func TestNetwork(t *testing.T) {
 		{"::ffff:203.0.113.7", "203.0.113.7"},
 		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
 		{"2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"},
-		{"", ""},
-		{"not-an-ip", ""},
+		{"", input.UnknownNetwork},
+		{"<nil>", input.UnknownNetwork},
+		{"not-an-ip", input.UnknownNetwork},
 	} {
 		if got := input.Network(tt.ip); got != tt.want {
 			t.Errorf("Network(%q) = %q, want %q", tt.ip, got, tt.want)

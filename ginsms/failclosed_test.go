@@ -1,0 +1,149 @@
+package ginsms_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ginsms/ginsms/ginsms"
+	"github.com/ginsms/ginsms/internal/redistest"
+	"github.com/ginsms/ginsms/middleware"
+)
+
+// A custom ErrorHandler that only writes an answer, and never calls c.Abort(), must not
+// let a request through a guard: with Redis down, no protected handler runs, on any route
+// and with any guard, and a handler that writes nothing still leaves 5002.
+func TestGuardsAbortWhateverTheErrorHandler(t *testing.T) {
+	handlers := []struct {
+		name   string
+		handle middleware.ErrorHandler
+		status int
+	}{
+		{"writes JSON", func(c *gin.Context, _ error) { c.JSON(http.StatusServiceUnavailable, gin.H{"down": true}) }, http.StatusServiceUnavailable},
+		{"calls Next", func(c *gin.Context, _ error) { c.Next() }, http.StatusServiceUnavailable},
+		{"does nothing", func(*gin.Context, error) {}, http.StatusServiceUnavailable},
+	}
+	for _, h := range handlers {
+		t.Run(h.name, func(t *testing.T) {
+			cfg := ginsms.DefaultConfig()
+			cfg.Sender.Custom = &recordingSender{}
+			cfg.ErrorHandler = h.handle
+			router := gin.New()
+			sms, err := ginsms.Register(router, redistest.DeadClient(t), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ran atomic.Int32
+			protected := func(c *gin.Context) { ran.Add(1); c.String(http.StatusOK, "protected") }
+			mw := middleware.DefaultConfig()
+			mw.ErrorHandler = h.handle
+			validate, _ := middleware.ValidateSend(mw)
+			limit, _ := middleware.RateLimit(sms.Limiter(), mw)
+			guard, _ := middleware.CaptchaGuard(sms.Captchas(), mw)
+			router.POST("/register", sms.RequireSMSCode(middleware.FieldNames{}), func(c *gin.Context) {
+				phone, ok := ginsms.VerifiedPhone(c)
+				if !ok {
+					t.Errorf("the handler behind RequireSMSCode ran without a verified phone")
+				}
+				ran.Add(1)
+				c.String(http.StatusOK, "registered "+phone)
+			})
+			router.POST("/limited/:phone", validate, limit, protected)
+			router.POST("/guarded/:phone", validate, guard, protected)
+			const uuid = "2c4e3b3a-5d6f-4a1b-9c8d-7e6f5a4b3c2d"
+			for _, r := range []struct{ method, target, body string }{
+				{"POST", "/register", "phone=" + testPhone + "&sms_code=123456"},
+				{"POST", "/limited/" + testPhone, "uuid=" + uuid + "&imgcode=1234"},
+				{"POST", "/guarded/" + testPhone, "uuid=" + uuid + "&imgcode=1234"},
+				{"POST", "/sms_codes/" + testPhone, "uuid=" + uuid + "&imgcode=1234"},
+				{"POST", "/sms_codes/" + testPhone + "/verify", "sms_code=123456"},
+				{"GET", "/image_codes/" + uuid, ""},
+				{"GET", "/image_codes/" + uuid + "/audio", ""},
+			} {
+				ct := ""
+				if r.body != "" {
+					ct = "application/x-www-form-urlencoded"
+				}
+				a := performRequest(router, r.method, r.target, ct, r.body)
+				if a.Status != h.status || strings.Contains(a.Body, "protected") || strings.Contains(a.Body, "registered") || a.Body == "" {
+					t.Errorf("%s %s with Redis down = %d %q, want %d and the error handler's answer (or 5002)", r.method, r.target, a.Status, a.Body, h.status)
+				}
+			}
+			if n := ran.Load(); n != 0 {
+				t.Fatalf("a protected handler ran %d times with Redis down", n)
+			}
+		})
+	}
+}
+
+// A client address that is not an IP ("" from a unix-socket listener, "<nil>") is counted
+// in one shared bucket of the per-IP quotas, never exempt; the Service warns once and the
+// observer hears every such request.
+func TestUnknownClientIsCounted(t *testing.T) {
+	onTopologies(t, func(t *testing.T, top topology) {
+		var logs bytes.Buffer
+		var mu sync.Mutex
+		var unknown atomic.Int32
+		e := newEnvOn(t, top, func(c *ginsms.Config) {
+			c.SMS.HourlyLimitPerIP = 2
+			c.SMS.HourlyVerifyLimitPerIP = 3
+			c.Logger = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
+			c.Observer.UnknownClient = func() { unknown.Add(1) }
+		})
+		ctx := context.Background()
+		sent := 0
+		for i, ip := range []string{"", "<nil>", "", "not-an-ip", ""} {
+			if err := e.service.SendCode(ctx, "1380013800"+string(rune('0'+i)), ip); err == nil {
+				sent++
+			}
+		}
+		if sent != 2 {
+			t.Errorf("hourly_limit_per_ip 2: %d of 5 sends from clients without an IP went out, want 2", sent)
+		}
+		// Over HTTP: a unix-socket listener gives the request no remote address.
+		e.seedCaptcha(uuidN(1), "1234")
+		a := performRequest(e.router, "GET", "/sms_codes/13900139000?imgcode=1234&uuid="+uuidN(1), "", "", "RemoteAddr", "")
+		if a.Code != 4004 {
+			t.Errorf("send over HTTP without a client address, bucket used up = %d, want 4004", a.Code)
+		}
+		tries := 0
+		for range 5 {
+			if a := performRequest(e.router, "POST", "/sms_codes/13900139001/verify", "application/x-www-form-urlencoded",
+				"sms_code=123456", "RemoteAddr", ""); a.Code != 4004 {
+				tries++
+			}
+		}
+		if tries != 3 {
+			t.Errorf("hourly_verify_limit_per_ip 3: %d of 5 verifies without a client address were tried, want 3", tries)
+		}
+		if n := unknown.Load(); n != 5+1+5 {
+			t.Errorf("observer heard %d unknown clients, want 11 (5 SendCode, 1 send route, 5 verify)", n)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if n := strings.Count(logs.String(), "not an IP"); n != 1 {
+			t.Errorf("%d warnings about client addresses, want exactly 1:\n%s", n, logs.String())
+		}
+		if _, ok := e.get("sms_ip:unknown"); !ok {
+			t.Errorf("no shared bucket sms_ip:unknown; keys: %v", e.keys())
+		}
+	})
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
