@@ -3,8 +3,10 @@ package ginsms_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -146,4 +148,59 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// A webhook receiver (or the gateway in front of it) that answers 5xx may have sent the
+// SMS: the send is kept (5001 with Retry-After, the code still verifies) and no second SMS
+// goes out within the interval. A 4xx is a refusal, taken back. Each message has an id of
+// its own.
+func TestWebhookServerErrorIsUnknown(t *testing.T) {
+	var mu sync.Mutex
+	var ids []string
+	status := http.StatusBadGateway
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			ID, Code string
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		ids = append(ids, body.ID)
+		st := status
+		mu.Unlock()
+		w.WriteHeader(st)
+	}))
+	defer srv.Close()
+	e := newEnv(t, func(c *ginsms.Config) {
+		c.Sender.Custom = nil
+		c.Sender.Kind = "webhook"
+		c.Sender.Webhook.URL = srv.URL
+		c.Sender.Webhook.Secret = "0123456789abcdef0123456789abcdef"
+	})
+	e.seedCaptcha(uuidN(1), "1234")
+	a := e.sendGET(testPhone, uuidN(1), "1234")
+	if a.Code != 5001 || a.RetryAfter == "" {
+		t.Fatalf("send answered 502 by the gateway = %d (Retry-After %q), want 5001 with Retry-After", a.Code, a.RetryAfter)
+	}
+	if _, ok := e.get("is_send_" + testPhone); !ok {
+		t.Fatal("flag taken back after a 502: a second SMS could follow at once")
+	}
+	e.seedCaptcha(uuidN(2), "1234")
+	if a := e.sendGET(testPhone, uuidN(2), "1234"); a.Code != 4004 {
+		t.Fatalf("second send after a 502 = %d, want 4004", a.Code)
+	}
+	mu.Lock()
+	status = http.StatusBadRequest
+	mu.Unlock()
+	e.seedCaptcha(uuidN(3), "1234")
+	if a := e.sendGET("13900139000", uuidN(3), "1234"); a.Code != 5001 || a.RetryAfter != "" {
+		t.Fatalf("send answered 400 = %d (Retry-After %q), want 5001 without Retry-After", a.Code, a.RetryAfter)
+	}
+	if _, ok := e.get("is_send_13900139000"); ok {
+		t.Fatal("flag kept after a 400: the refusal was not taken back")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ids) != 2 || ids[0] == "" || ids[0] == ids[1] {
+		t.Fatalf("receiver got ids %q, want 2 distinct ids (one per message)", ids)
+	}
 }
