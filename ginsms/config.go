@@ -121,6 +121,9 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.Captcha.Validate())
 	errs = append(errs, c.SMS.validate()...)
+	if c.SMS.Key != c.SMS.FlagKey {
+		errs = append(errs, c.keysApart())
+	}
 	errs = append(errs, c.Sender.Validate())
 	for code := range c.Messages {
 		if contract.Code(code).DefaultText() == "" {
@@ -165,6 +168,18 @@ func (s SMSConfig) validate() []error {
 		errs = append(errs, configError("sms.flag_key", "must differ from sms.key, both are %q", s.Key))
 	}
 	return errs
+}
+
+// keysApart refuses templates under which two of the Service's keys could coincide.
+func (c Config) keysApart() error {
+	families, err := keyFamilies(c.SMS, c.Captcha.Key)
+	if err != nil {
+		return nil // a template that does not parse is reported by its own check
+	}
+	if err := keys.Collision(families); err != nil {
+		return configError("sms.key", "%v: give each template a text of its own", err)
+	}
+	return nil
 }
 
 func configError(key, format string, args ...any) error {

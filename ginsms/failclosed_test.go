@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -202,5 +203,48 @@ func TestWebhookServerErrorIsUnknown(t *testing.T) {
 	defer mu.Unlock()
 	if len(ids) != 2 || ids[0] == "" || ids[0] == ids[1] {
 		t.Fatalf("receiver got ids %q, want 2 distinct ids (one per message)", ids)
+	}
+}
+
+// Templates under which two keys of the Service coincide are refused by Validate and New,
+// naming both: a flag_key that is the per-phone daily counter would switch that quota off.
+func TestCollidingTemplatesRefused(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		mutate func(*ginsms.Config)
+		want   []string
+	}{
+		{"flag is the daily counter", func(c *ginsms.Config) { c.SMS.FlagKey = "sms_%s:daily" },
+			[]string{"sms.flag_key", `sms.key + ":daily"`, "sms_0:daily"}},
+		{"flag is the tries counter", func(c *ginsms.Config) { c.SMS.FlagKey = "sms_%s:tries" },
+			[]string{"sms.flag_key", `sms.key + ":tries"`}},
+		{"flag is the per-IP counter", func(c *ginsms.Config) { c.SMS.FlagKey = "sms_ip:%s" },
+			[]string{"sms.flag_key", "ip:<ip>"}},
+		{"captcha answers in the code keys", func(c *ginsms.Config) { c.Captcha.Key = "sms_%s" },
+			[]string{"sms.key", "captcha.key"}},
+		{"code under the captcha counters", func(c *ginsms.Config) { c.SMS.Key = "img_ip_%s"; c.SMS.FlagKey = "f_%s" },
+			[]string{"sms.key", `captcha.key with "ip_<ip>"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := ginsms.DefaultConfig()
+			cfg.Sender.Custom = &recordingSender{}
+			tt.mutate(&cfg)
+			for what, err := range map[string]error{"Validate": cfg.Validate(), "New": func() error {
+				_, err := ginsms.New(redistest.DeadClient(t), cfg)
+				return err
+			}()} {
+				if !errors.Is(err, ginsms.ErrInvalidConfig) {
+					t.Fatalf("%s = %v, want ErrInvalidConfig", what, err)
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("%s = %v, want it to name %s", what, err, w)
+					}
+				}
+			}
+		})
+	}
+	if err := ginsms.DefaultConfig().Validate(); err != nil {
+		t.Fatalf("default templates: %v", err)
 	}
 }

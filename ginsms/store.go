@@ -80,6 +80,32 @@ func newSMSKeys(s SMSConfig) (smsKeys, error) {
 		total: code.Key("total")}, nil
 }
 
+// keyFamilies lists every key the Service builds: its template (sms.key, sms.flag_key,
+// captcha.key and what derives from them) and the characters of its ids, so that Validate
+// refuses templates under which two of them could name one key (a flag that overwrites a
+// counter would switch a quota off). A new derived key is one more line here.
+func keyFamilies(s SMSConfig, captchaKey string) ([]keys.Family, error) {
+	k, err := newSMSKeys(s)
+	if err != nil {
+		return nil, err
+	}
+	img, err := keys.Parse(captchaKey)
+	if err != nil {
+		return nil, err
+	}
+	return []keys.Family{
+		k.code.Family("sms.key", input.PhoneChars),
+		k.flag.Family("sms.flag_key", input.PhoneChars),
+		k.tries.Family(`sms.key + ":tries"`, input.PhoneChars),
+		k.daily.Family(`sms.key + ":daily"`, input.PhoneChars),
+		k.code.Inner("ip:").Family(`sms.key with "ip:<ip>"`, input.NetworkChars),
+		k.code.Inner("verify_ip:").Family(`sms.key with "verify_ip:<ip>"`, input.NetworkChars),
+		k.code.Fixed(`sms.key with "total"`, "total"),
+		img.Family("captcha.key", input.UUIDChars),
+		img.Inner("ip_").Family(`captcha.key with "ip_<ip>"`, input.NetworkChars),
+	}, nil
+}
+
 func (k smsKeys) ip(network string) string       { return k.code.Key("ip:" + network) }
 func (k smsKeys) verifyIP(network string) string { return k.code.Key("verify_ip:" + network) }
 

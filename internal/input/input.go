@@ -223,6 +223,15 @@ func UUID(s string) (string, bool) {
 // address nobody can read is counted, never exempt.
 const UnknownNetwork = "unknown"
 
+// The characters of an id once validated, for the check that no two key templates can
+// name one key: a phone (see ValidPhone), a Network (IPv4, an IPv6 /64, UnknownNetwork)
+// and a canonical UUID.
+const (
+	PhoneChars   = "0123456789+-.()"
+	NetworkChars = "0123456789abcdef.:/knouw"
+	UUIDChars    = "0123456789abcdef-"
+)
+
 // Network returns the client address that per-IP quotas count: an IPv4 address as it is,
 // an IPv6 address reduced to its /64 network (one subscriber usually holds a whole /64),
 // and UnknownNetwork for anything that is not an IP address.
