@@ -248,3 +248,24 @@ func TestCollidingTemplatesRefused(t *testing.T) {
 		t.Fatalf("default templates: %v", err)
 	}
 }
+
+// A field past the first 64 KiB of a body cannot be read: the request is malformed (4005),
+// never missing (4001), and the captcha is left alone.
+func TestFieldPastTheLookaheadIsMalformed(t *testing.T) {
+	e := newEnv(t, nil)
+	e.seedCaptcha(uuidN(1), "1234")
+	pad := strings.Repeat("p", 70<<10)
+	a := performRequest(e.router, "POST", "/sms_codes/"+testPhone, "application/json",
+		`{"uuid":"`+uuidN(1)+`","pad":"`+pad+`","imgcode":"1234"}`)
+	if a.Code != 4005 {
+		t.Fatalf("send with imgcode past 64 KiB = %d, want 4005", a.Code)
+	}
+	if _, ok := e.get("img_" + uuidN(1)); !ok {
+		t.Fatal("the captcha was consumed by a request that could not be read")
+	}
+	a = performRequest(e.router, "POST", "/sms_codes/"+testPhone+"/verify", "application/x-www-form-urlencoded",
+		"pad="+pad+"&sms_code=123456")
+	if a.Code != 4005 {
+		t.Fatalf("verify with sms_code past 64 KiB = %d, want 4005", a.Code)
+	}
+}

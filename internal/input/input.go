@@ -5,7 +5,8 @@
 // A body is read without being consumed: what was read is put back in front of the rest,
 // so the application's own handler after a ginsms middleware reads the body whole,
 // whatever its size or type. Only the first 64 KiB are searched for the fields, and only
-// form, multipart and JSON bodies.
+// form, multipart and JSON bodies; a field not found in a larger body may lie past them,
+// so it is malformed (4005), never missing.
 package input
 
 import (
@@ -263,6 +264,9 @@ func (p *Parser) value(c *gin.Context, name string) (string, error) {
 	}
 	if v, ok := body[name]; ok {
 		return v, nil
+	}
+	if _, partial := body[unreadMark]; partial {
+		return "", errUnread // the field may lie in the part of the body not read
 	}
 	return c.Query(name), nil
 }
