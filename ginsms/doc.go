@@ -46,7 +46,9 @@
 //
 // Topologies: every Lua script touches the keys of one cluster slot, and the commands of
 // one step go out in one round trip (one pipeline, or one batch of an asynchronous
-// autopipeliner), so one code path serves a single Redis, Sentinel, Cluster and Ring.
+// autopipeliner), so one code path serves a single Redis, Sentinel and Cluster. A Ring is
+// refused: it hashes the phones of a shard that stops answering onto the other shards,
+// where their flags and quotas do not exist.
 // Every command ginsms sends reports NoRetry, which every go-redis client honours: a
 // command whose reply was lost (it may have run) answers 5002 instead of running twice,
 // whatever the client's MaxRetries or MaxRedirects. With sms.replica_acks an SMS goes out

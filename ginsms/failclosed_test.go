@@ -12,8 +12,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/internal/redistest"
@@ -269,3 +271,59 @@ func TestFieldPastTheLookaheadIsMalformed(t *testing.T) {
 		t.Fatalf("verify with sms_code past 64 KiB = %d, want 4005", a.Code)
 	}
 }
+
+// sms.replica_acks must be acknowledged by the phone's primary alone. Through an
+// autopipeliner over a Cluster, WAIT would land on any master, which acknowledges writes
+// it never saw (a false 200): every send answers 5002 and nothing is sent, even when the
+// application never called Check. Through the ClusterClient itself, sends go out.
+func TestReplicaAcksNeverFromAnotherNode(t *testing.T) {
+	cc := redistest.ClusterClient(t)
+	ap, err := cc.AsyncAutoPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvServing(t, cluster, cc, ap, func(c *ginsms.Config) { c.SMS.ReplicaAcks = 1; c.SMS.ReplicaAckTimeout = time.Second })
+	for i := range 6 {
+		e.seedCaptcha(uuidN(i), "1234")
+		phone := "1380013800" + string(rune('0'+i))
+		if a := e.sendGET(phone, uuidN(i), "1234"); a.Code != 5002 {
+			t.Errorf("send %d through an autopipeliner over a cluster with replica_acks = %d, want 5002", i, a.Code)
+		}
+		if _, ok := e.get("is_send_" + phone); ok {
+			t.Errorf("send %d left its flag: nothing was sent, the user may retry", i)
+		}
+	}
+	if n := len(e.sender.all()); n != 0 {
+		t.Fatalf("%d SMS sent without a primary's acknowledgement", n)
+	}
+	direct := newEnvOn(t, cluster, func(c *ginsms.Config) { c.SMS.ReplicaAcks = 1; c.SMS.ReplicaAckTimeout = time.Second })
+	direct.seedCaptcha(uuidN(1), "1234")
+	if a := direct.sendGET(testPhone, uuidN(1), "1234"); a.Code != 200 {
+		t.Fatalf("send through the ClusterClient with replica_acks = %d, want 200", a.Code)
+	}
+}
+
+// New refuses a Ring (a shard that stops answering has its phones hashed onto the other
+// shards, where no flag or quota exists), and sms.replica_acks with a client whose WAIT
+// it cannot route.
+func TestRingAndUnroutableWaitRefused(t *testing.T) {
+	addr := redistest.Addr(t)
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": addr, "b": addr}})
+	defer ring.Close()
+	cfg := ginsms.DefaultConfig()
+	cfg.Sender.Custom = &recordingSender{}
+	cfg.SMS.Key, cfg.SMS.FlagKey = "sms_{%s}", "is_send_{%s}"
+	if _, err := ginsms.New(ring, cfg); !errors.Is(err, ginsms.ErrInvalidConfig) || !strings.Contains(err.Error(), "Ring") {
+		t.Fatalf("New on a Ring = %v, want a refusal naming the Ring", err)
+	}
+	cfg.SMS.ReplicaAcks = 1
+	if _, err := ginsms.New(wrapped{redistest.DeadClient(t)}, cfg); !errors.Is(err, ginsms.ErrInvalidConfig) || !strings.Contains(err.Error(), "sms.replica_acks") {
+		t.Fatalf("New with replica_acks on a client of unknown type = %v, want a refusal", err)
+	}
+	if _, err := ginsms.New(wrapped{redistest.DeadClient(t)}, ginsms.DefaultConfig()); err != nil {
+		t.Fatalf("New without replica_acks on a wrapped client = %v", err)
+	}
+}
+
+// wrapped is an application's own client type around a go-redis client.
+type wrapped struct{ *redis.Client }

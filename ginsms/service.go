@@ -39,8 +39,9 @@ type Service struct {
 
 // New validates cfg and builds a Service on rdb, which the application owns (a single,
 // Sentinel or Cluster client, or an autopipeliner over one). It does not talk to Redis;
-// call Check at start-up for that. On a Cluster or Ring client, sms.key and sms.flag_key
-// must put a phone's keys in one slot (hash tags such as "sms_{%s}"), or New refuses.
+// call Check at start-up for that. On a Cluster client, sms.key and sms.flag_key must put
+// a phone's keys in one slot (hash tags such as "sms_{%s}"), or New refuses; a Ring is
+// refused (see checkTopology).
 func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if rdb == nil {
 		return nil, fmt.Errorf("%w: a redis client is required", ErrInvalidConfig)
@@ -108,10 +109,25 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 // not keep one phone's keys in one slot: every send and verify would fail (CROSSSLOT)
 // after consuming the user's captcha. A client whose topology New cannot see (an
 // autopipeliner, a single seed address) is checked by Check.
+//
+// It refuses a Ring: when a shard stops answering, go-redis's Ring hashes that shard's
+// phones onto the others, where their flags and counters do not exist, so a second SMS
+// and fresh quotas would follow at once. And sms.replica_acks only with a client whose
+// WAIT ginsms can send on the connection of the phone's primary.
 func checkTopology(rdb redis.UniversalClient, s SMSConfig) error {
 	switch rdb.(type) {
-	case *redis.ClusterClient, *redis.Ring:
+	case *redis.Ring:
+		return configError("redis", "a *redis.Ring forgets the flags and quotas of a shard that stops answering "+
+			"(it hashes its phones onto the other shards), which would let a second SMS through; "+
+			"use a Redis Cluster (hash-tagged templates) or a single or Sentinel client")
+	case *redis.ClusterClient:
 		return sameSlot(s)
+	case *redis.Client, *redis.AutoPipeliner:
+	default:
+		if s.ReplicaAcks > 0 {
+			return configError("sms.replica_acks", "needs a *redis.Client (single or Sentinel), a *redis.ClusterClient "+
+				"or an autopipeliner over one, so that WAIT follows the write on the phone's primary; got a %T", rdb)
+		}
 	}
 	return nil
 }

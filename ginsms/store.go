@@ -5,6 +5,8 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,7 +19,7 @@ import (
 
 // Scripts of the phone's slot; the counters of other slots use redisx.Reserve and
 // redisx.Release. Every script touches the keys of one cluster slot, so one code path
-// serves a single Redis, Sentinel, Cluster and Ring alike; the scripts of one step run
+// serves a single Redis, Sentinel and Cluster alike; the scripts of one step run
 // in one round trip (redisx.Run).
 var (
 	//go:embed lua/store_code.lua
@@ -127,7 +129,15 @@ type codeStore struct {
 	refused     func(quota string) // tells the observer which quota refused
 	exhausted   func()             // tells the observer a code died of wrong tries
 	unknown     func()             // tells the Service a client address was not an IP
+	waitRoute   atomic.Int32       // for an autopipeliner: routeUnknown, routeOK or routeRefused
 }
+
+// What replicasReachable found behind an autopipeliner.
+const (
+	routeUnknown int32 = iota
+	routeOK
+	routeRefused
+)
 
 func newCodeStore(rdb redis.UniversalClient, s SMSConfig) (*codeStore, error) {
 	k, err := newSMSKeys(s)
@@ -322,6 +332,11 @@ func (s *codeStore) runReplicated(ctx context.Context, phoneCall *redisx.Call, c
 		}
 		newPipe = node.Pipeline
 	}
+	if ap, ok := s.rdb.(*redis.AutoPipeliner); ok {
+		if err := s.replicasReachable(ctx, ap); err != nil {
+			return err
+		}
+	}
 	cmds := append(append([]redis.Cmder{phoneCall}, counters...), wait)
 	if err := redisx.RunPipelined(ctx, newPipe, cmds...); err != nil {
 		return err
@@ -334,6 +349,36 @@ func (s *codeStore) runReplicated(ctx context.Context, phoneCall *redisx.Call, c
 		// answers a storage failure; no SMS goes out for this code.
 		return errNotReplicated
 	}
+	return nil
+}
+
+// errWaitRoute refuses sms.replica_acks through an autopipeliner over a Cluster: its
+// pipeline would send the keyless WAIT to any master, which would acknowledge writes it
+// never saw.
+var errWaitRoute = errors.New("sms.replica_acks through an autopipeliner over a Redis Cluster: WAIT cannot follow " +
+	"the write to the phone's primary; hand ginsms the *redis.ClusterClient itself")
+
+// replicasReachable tells, once per Service, whether WAIT through the autopipeliner ap
+// reaches the server that ran the write: yes for one server (single or Sentinel), no for
+// a Cluster, which is then refused on every send (5002, nothing sent), as Check refuses
+// it. A probe that fails is tried again on the next send.
+func (s *codeStore) replicasReachable(ctx context.Context, ap *redis.AutoPipeliner) error {
+	switch s.waitRoute.Load() {
+	case routeOK:
+		return nil
+	case routeRefused:
+		return errWaitRoute
+	}
+	info := redisx.Once(ctx, "info", "cluster")
+	// An error reply (no such section: a proxy, an ACL) answered, and is no Cluster.
+	if err := redisx.Run(ctx, ap, info); err != nil && !isReply(err) {
+		return err
+	}
+	if text, _ := info.Text(); strings.Contains(text, "cluster_enabled:1") {
+		s.waitRoute.Store(routeRefused)
+		return errWaitRoute
+	}
+	s.waitRoute.Store(routeOK)
 	return nil
 }
 
