@@ -79,8 +79,10 @@ type SMSConfig struct {
 	Key                    string `mapstructure:"key"`      // Default: "sms_%s"
 	FlagKey                string `mapstructure:"flag_key"` // Default: "is_send_%s"
 	// ReplicaAcks, when not 0, makes a stored code wait for that many replicas to hold
-	// it (WAIT) before the SMS goes out, so that a failover cannot forget a send and let
-	// a second SMS through inside the interval. A write not acknowledged within
+	// it (WAIT) before the SMS goes out. Set to the number of replicas of each primary, a
+	// failover cannot forget a send and let a second SMS through inside the interval;
+	// fewer do not keep that promise (a replica that is not promoted may have acknowledged
+	// the write, then resyncs from the one that is). A write not acknowledged within
 	// ReplicaAckTimeout is taken back and answered 5002, no SMS sent. Default: 0 (off).
 	ReplicaAcks int `mapstructure:"replica_acks"`
 	// ReplicaAckTimeout bounds the wait for ReplicaAcks. Default: 100ms.

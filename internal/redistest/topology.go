@@ -1,8 +1,8 @@
 package redistest
 
 // Besides the single server, `make test` starts with servers.sh a Redis Cluster (6 nodes: 3
-// masters, 3 replicas, cluster-node-timeout 1000 ms) and a Sentinel set (a primary, its
-// replica and 3 sentinels monitoring it as GINSMS_TEST_SENTINEL_MASTER, down-after 1000 ms),
+// masters, 3 replicas, cluster-node-timeout 1000 ms) and a Sentinel set (a primary, its two
+// replicas and 3 sentinels monitoring it as GINSMS_TEST_SENTINEL_MASTER, down-after 1000 ms),
 // all on loopback ports. The helpers below connect tests to them, skipping a test (failing
 // it under CI=true) when `make test` did not start them, like Addr.
 //
@@ -109,7 +109,7 @@ func ServersDir(tb testing.TB) string {
 // port, pid (while it runs), log and start.sh, which starts it again with the same config (a
 // cluster node keeps its nodes.conf, so it rejoins the cluster).
 type Server struct {
-	Name string // its folder's name: "cluster-1" to "cluster-6", "primary", "replica"
+	Name string // its folder's name: "cluster-1" to "cluster-6", "primary", "replica", "replica2"
 	Dir  string // its folder
 	Port int
 }
@@ -146,12 +146,12 @@ func ClusterNodes(tb testing.TB) []Server {
 	return nodes
 }
 
-// SentinelNodes returns the two redis-servers that the sentinels monitor, as started: after
-// a failover their roles are swapped (ask Role, or the sentinels, which is the primary now).
-func SentinelNodes(tb testing.TB) (primary, replica Server) {
+// SentinelNodes returns the three redis-servers that the sentinels monitor, as started:
+// after a failover their roles change (ask Role, or the sentinels, which is the primary now).
+func SentinelNodes(tb testing.TB) (primary Server, replicas []Server) {
 	tb.Helper()
 	dir := ServersDir(tb)
-	return server(tb, dir, "primary"), server(tb, dir, "replica")
+	return server(tb, dir, "primary"), []Server{server(tb, dir, "replica"), server(tb, dir, "replica2")}
 }
 
 func server(tb testing.TB, dir, name string) Server {
