@@ -41,6 +41,8 @@ type load struct {
 	ok      map[string]int  // phone -> 200s
 	errAt   []time.Duration // when each 5002 was answered, since start
 	okAt    []time.Duration // when each 200 was answered
+	slowest time.Duration   // the longest a request took
+	failed  map[string]int  // phone -> 5002s
 }
 
 // drive sends, from 32 goroutines for dur, each request with a fresh captcha and one of
@@ -49,7 +51,7 @@ type load struct {
 // forgot would let one of them through a second time.
 func drive(t *testing.T, e *env, phones []string, dur time.Duration, event func(), eventAt time.Duration) *load {
 	t.Helper()
-	l := &load{start: time.Now(), answers: map[int]int{}, ok: map[string]int{}}
+	l := &load{start: time.Now(), answers: map[int]int{}, ok: map[string]int{}, failed: map[string]int{}}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range 32 {
@@ -64,9 +66,11 @@ func drive(t *testing.T, e *env, phones []string, dur time.Duration, event func(
 					continue
 				}
 				ip := fmt.Sprintf("10.%d.%d.1:1", r.IntN(200), r.IntN(200))
+				sent := time.Now()
 				got := performRequest(e.router, "GET", "/sms_codes/"+phone+"?imgcode=1234&uuid="+u, "", "", "RemoteAddr", ip)
 				at := time.Since(l.start)
 				l.mu.Lock()
+				l.slowest = max(l.slowest, time.Since(sent))
 				l.answers[got.Code]++
 				switch got.Code {
 				case 200:
@@ -74,6 +78,7 @@ func drive(t *testing.T, e *env, phones []string, dur time.Duration, event func(
 					l.okAt = append(l.okAt, at)
 				case 5002:
 					l.errAt = append(l.errAt, at)
+					l.failed[phone]++
 				}
 				l.mu.Unlock()
 			}
@@ -101,8 +106,9 @@ func (l *load) window(eventAt time.Duration) string {
 			break
 		}
 	}
-	return fmt.Sprintf("%d × 5002 from %v to %v after the event, first 200 after them at +%s",
-		len(l.errAt), (first - eventAt).Round(10*time.Millisecond), (last - eventAt).Round(10*time.Millisecond), recovered)
+	return fmt.Sprintf("%d × 5002 from %v to %v after the event, first 200 after them at +%s; slowest request %v",
+		len(l.errAt), (first - eventAt).Round(10*time.Millisecond), (last - eventAt).Round(10*time.Millisecond), recovered,
+		l.slowest.Round(10*time.Millisecond))
 }
 
 // exactlyOnce checks what a load did: each SMS answered 200, and, when writes survive
@@ -261,6 +267,51 @@ func TestFailoverClusterKill(t *testing.T) {
 				t.Errorf("5002 until %v after the kill: the client must find the promoted replica within seconds", last)
 			}
 		})
+	}
+}
+
+// A Cluster master that hangs (SIGSTOP: its port accepts, nothing answers, as a hung host
+// or a partition) must not hold requests for go-redis's defaults (a 5 s dial tried five
+// times, a 3 s read, a command that never went out tried again up to three times): each
+// Redis step ends within redisx.StepTimeout (2 s), and NewRedisClient bounds its dials and
+// reads, so a request fails fast with 5002 (measured 5.3 s before). Each send
+// here touches only its phone's shard (the per-IP and total quotas are off), so the note
+// also says what the phones of the healthy shards saw until the replica took over.
+func TestFailoverClusterStall(t *testing.T) {
+	failoverOnly(t)
+	defer waitClusterHealthy(t)
+	rdb := ginsms.NewRedisClient(clusterConfig(t))
+	t.Cleanup(func() { _ = rdb.Close() })
+	e := newEnvServing(t, cluster, rdb, rdb, func(c *ginsms.Config) {
+		c.SMS.DailyLimitTotal, c.SMS.HourlyLimitPerIP = 0, 0
+		c.Logger = slog.New(slog.DiscardHandler)
+	})
+	phones := phonesN(4000)
+	master, _ := clusterMasterOf(t, e.key("sms_{"+phones[0]+"}"))
+	cc := rdb.(*redis.ClusterClient)
+	onFrozen := map[string]bool{}
+	for _, p := range phones {
+		node, err := cc.MasterForKey(context.Background(), e.key("sms_{"+p+"}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		onFrozen[p] = node.Options().Addr == master.Addr()
+	}
+	const at = time.Second
+	l := drive(t, e, phones, 9*time.Second, func() {
+		thaw := master.Freeze(t)
+		time.AfterFunc(5*time.Second, thaw) // it comes back as the promoted replica's replica
+	}, at)
+	healthy := 0
+	for p, n := range l.failed {
+		if !onFrozen[p] {
+			healthy += n
+		}
+	}
+	t.Logf("SIGSTOP of a master for 5 s: answers %v; %s; %d of the 5002s were phones of the healthy shards",
+		l.answers, l.window(at), healthy)
+	if l.slowest > 3*time.Second {
+		t.Errorf("a request took %v with a master hung: each Redis step must end within about 2 s", l.slowest)
 	}
 }
 

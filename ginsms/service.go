@@ -115,19 +115,38 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 // and fresh quotas would follow at once. And sms.replica_acks only with a client whose
 // WAIT ginsms can send on the connection of the phone's primary.
 func checkTopology(rdb redis.UniversalClient, s SMSConfig) error {
-	switch rdb.(type) {
+	switch c := rdb.(type) {
 	case *redis.Ring:
 		return configError("redis", "a *redis.Ring forgets the flags and quotas of a shard that stops answering "+
 			"(it hashes its phones onto the other shards), which would let a second SMS through; "+
 			"use a Redis Cluster (hash-tagged templates) or a single or Sentinel client")
 	case *redis.ClusterClient:
+		if err := ackWithinRead(s, c.Options().ReadTimeout); err != nil {
+			return err
+		}
 		return sameSlot(s)
-	case *redis.Client, *redis.AutoPipeliner:
+	case *redis.Client:
+		return ackWithinRead(s, c.Options().ReadTimeout)
+	case *redis.AutoPipeliner:
 	default:
 		if s.ReplicaAcks > 0 {
 			return configError("sms.replica_acks", "needs a *redis.Client (single or Sentinel), a *redis.ClusterClient "+
 				"or an autopipeliner over one, so that WAIT follows the write on the phone's primary; got a %T", rdb)
 		}
+	}
+	return nil
+}
+
+// ackWithinRead refuses a replica_ack_timeout the client's ReadTimeout would cut short: the
+// WAIT would fail every send (5002) instead of waiting for the replicas. A ReadTimeout of 0
+// is go-redis's default, 3 s; a negative one waits without limit.
+func ackWithinRead(s SMSConfig, read time.Duration) error {
+	if read == 0 {
+		read = 3 * time.Second
+	}
+	if s.ReplicaAcks > 0 && read > 0 && s.ReplicaAckTimeout >= read {
+		return configError("sms.replica_ack_timeout", "%v must be below the redis client's ReadTimeout (%v), "+
+			"which would end every WAIT first", s.ReplicaAckTimeout, read)
 	}
 	return nil
 }

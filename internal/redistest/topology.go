@@ -20,6 +20,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -219,6 +221,28 @@ func (s Server) Kill9(tb testing.TB) {
 		_ = c.Close()
 		return false
 	})
+}
+
+// Freeze stops the server with SIGSTOP, as a hung host or a network partition would: its
+// port still accepts connections (the kernel's backlog) but nothing is answered, so only
+// the client's timeouts end a request. It returns a function that resumes it (SIGCONT).
+func (s Server) Freeze(tb testing.TB) (thaw func()) {
+	tb.Helper()
+	b, err := os.ReadFile(s.PIDFile())
+	if err != nil {
+		tb.Fatalf("freeze %s: not running? %v", s.Name, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		tb.Fatalf("freeze %s: bad pid file: %v", s.Name, err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		tb.Fatalf("freeze %s (pid %d): %v", s.Name, pid, err)
+	}
+	var once sync.Once
+	thaw = func() { once.Do(func() { _ = syscall.Kill(pid, syscall.SIGCONT) }) }
+	tb.Cleanup(thaw)
+	return thaw
 }
 
 // Restart starts the server again with its start.sh and returns once it answers PING. A
