@@ -273,8 +273,8 @@ func TestFailoverClusterKill(t *testing.T) {
 // A Cluster master that hangs (SIGSTOP: its port accepts, nothing answers, as a hung host
 // or a partition) must not hold requests for go-redis's defaults (a 5 s dial tried five
 // times, a 3 s read, a command that never went out tried again up to three times): each
-// Redis step ends within redisx.StepTimeout (2 s), and NewRedisClient bounds its dials and
-// reads, so a request fails fast with 5002 (measured 5.3 s before). Each send
+// Redis step ends within redisx.StepTimeout (3 s; NewRedisClient lets the context end
+// reads and dials once), so a request fails fast with 5002 (measured 5.3 s before). Each send
 // here touches only its phone's shard (the per-IP and total quotas are off), so the note
 // also says what the phones of the healthy shards saw until the replica took over.
 func TestFailoverClusterStall(t *testing.T) {
@@ -310,8 +310,8 @@ func TestFailoverClusterStall(t *testing.T) {
 	}
 	t.Logf("SIGSTOP of a master for 5 s: answers %v; %s; %d of the 5002s were phones of the healthy shards",
 		l.answers, l.window(at), healthy)
-	if l.slowest > 3*time.Second {
-		t.Errorf("a request took %v with a master hung: each Redis step must end within about 2 s", l.slowest)
+	if l.slowest > 4*time.Second {
+		t.Errorf("a request took %v with a master hung: each Redis step must end within about 3 s", l.slowest)
 	}
 }
 

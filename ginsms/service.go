@@ -138,12 +138,10 @@ func checkTopology(rdb redis.UniversalClient, s SMSConfig) error {
 }
 
 // ackWithinRead refuses a replica_ack_timeout the client's ReadTimeout would cut short: the
-// WAIT would fail every send (5002) instead of waiting for the replicas. A ReadTimeout of 0
-// is go-redis's default, 3 s; a negative one waits without limit.
+// WAIT would fail every send (5002) instead of waiting for the replicas. A client's
+// Options hold its ReadTimeout with go-redis's default filled in; a negative one waits
+// without limit.
 func ackWithinRead(s SMSConfig, read time.Duration) error {
-	if read == 0 {
-		read = 3 * time.Second
-	}
 	if s.ReplicaAcks > 0 && read > 0 && s.ReplicaAckTimeout >= read {
 		return configError("sms.replica_ack_timeout", "%v must be below the redis client's ReadTimeout (%v), "+
 			"which would end every WAIT first", s.ReplicaAckTimeout, read)

@@ -112,9 +112,10 @@ func RunPipelined(ctx context.Context, newPipe func() redis.Pipeliner, cmds ...r
 // a Cluster client tries a command that never went out again and again (a dial or a
 // pooled connection that does not come: a hung node), each try bounded by the client's
 // own timeouts; the step's deadline ends them all, so a request answers 5002 within
-// seconds whatever the client's options. A command whose reply the deadline cuts off
+// seconds whatever the client's options (a client with ContextTimeoutEnabled, as
+// ginsms.NewRedisClient builds, also ends a read at the deadline). A command whose reply the deadline cuts off
 // may have run, as any lost reply: it is not re-sent.
-const StepTimeout = 2 * time.Second
+const StepTimeout = 3 * time.Second
 
 func run(ctx context.Context, exec func(context.Context, []redis.Cmder), cmds []redis.Cmder) error {
 	limit := StepTimeout
