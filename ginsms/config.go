@@ -25,6 +25,8 @@ type Config struct {
 	Routes  RoutesConfig   `mapstructure:"routes"`
 	Captcha captcha.Config `mapstructure:"captcha"`
 	SMS     SMSConfig      `mapstructure:"sms"`
+	// Destination is the guard against SMS pumping (destination.go); on by default.
+	Destination DestinationConfig `mapstructure:"destination"`
 	// Sender selects the SMS provider; set Sender.Custom for a provider of one's own.
 	Sender sender.Config `mapstructure:"sender"`
 	// Messages overrides the errormsg of contract codes, e.g. {4004: "Too many requests"}.
@@ -109,8 +111,9 @@ func DefaultConfig() Config {
 			Key:                    "sms_%s",
 			FlagKey:                "is_send_%s",
 		},
-		Sender:   sender.DefaultConfig(),
-		Messages: map[int]string{},
+		Destination: DefaultDestinationConfig(),
+		Sender:      sender.DefaultConfig(),
+		Messages:    map[int]string{},
 	}
 }
 
@@ -126,6 +129,7 @@ func (c Config) Validate() error {
 	if c.SMS.Key != c.SMS.FlagKey {
 		errs = append(errs, c.keysApart())
 	}
+	errs = append(errs, c.Destination.validate(c.SMS)...)
 	errs = append(errs, c.Sender.Validate())
 	for code := range c.Messages {
 		if contract.Code(code).DefaultText() == "" {
