@@ -78,6 +78,10 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 			Help:    "Duration of the calls to a human-check provider's siteverify API, by kind (turnstile, hcaptcha, recaptcha).",
 			Buckets: durationBuckets,
 		}, []string{"kind"}),
+		unknown: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ginsms_unknown_client_total",
+			Help: "Sends and verifies from a client address that is not an IP, all counted in one shared per-IP bucket.",
+		}),
 		destRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ginsms_destination_refusals_total",
 			Help: "Sends the destination guard refused (4008), by reason: range, country (blocked), total (unverified sends at their cap), country_rule, number_type.",
@@ -92,7 +96,7 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 		destSeries:  map[string]prometheus.Counter{},
 		blockSeries: map[string]prometheus.Counter{},
 	}
-	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage, m.destRefusals, m.blocks,
+	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage, m.destRefusals, m.blocks, m.unknown,
 		m.checks, m.checkTook}
 	for i, c := range collectors {
 		if err := reg.Register(c); err != nil {
@@ -127,6 +131,7 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 		Sent:               m.sentBy,
 		VerifyExhausted:    m.exhausted.Inc,
 		StorageFailed:      m.storageFailed,
+		UnknownClient:      m.unknown.Inc,
 		HumanChecked:       m.humanChecked,
 		HumanCheckTook:     m.humanCheckTook,
 	}, nil
@@ -138,7 +143,7 @@ type metrics struct {
 	requests, refusals, sent, storage *prometheus.CounterVec
 	destRefusals, blocks, checks      *prometheus.CounterVec
 	took, checkTook                   *prometheus.HistogramVec
-	exhausted                         prometheus.Counter
+	exhausted, unknown                prometheus.Counter
 
 	answers     map[answer]prometheus.Counter
 	quotaSeries map[string]prometheus.Counter
