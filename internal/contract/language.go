@@ -18,7 +18,7 @@ func prefersChinese(header string) bool {
 		var item string
 		item, header, _ = strings.Cut(header, ",")
 		tag, params, _ := strings.Cut(item, ";")
-		tag = strings.ToLower(strings.TrimSpace(tag))
+		tag = strings.TrimSpace(tag)
 		q := 1.0
 		if p := strings.TrimSpace(params); strings.HasPrefix(p, "q=") {
 			v, err := strconv.ParseFloat(p[2:], 64)
@@ -32,9 +32,9 @@ func prefersChinese(header string) bool {
 		}
 		primary, _, _ := strings.Cut(tag, "-")
 		switch {
-		case primary == "zh" && q > bestZH:
+		case strings.EqualFold(primary, "zh") && q > bestZH:
 			bestZH, firstZH = q, i
-		case primary == "en" && q > bestEN:
+		case strings.EqualFold(primary, "en") && q > bestEN:
 			bestEN, firstEN = q, i
 		}
 	}

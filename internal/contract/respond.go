@@ -117,7 +117,10 @@ type answer struct {
 	body   []byte
 }
 
-var jsonContentType = []string{"application/json; charset=utf-8"}
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	varyLanguage    = []string{"Accept-Language"}
+)
 
 // maxCodeValue bounds a string code value of an Envelope.
 const maxCodeValue = 64
@@ -242,7 +245,12 @@ func (r *Responder) Write(c *gin.Context, code Code) {
 		if prefersChinese(c.GetHeader("Accept-Language")) {
 			set = 0
 		}
-		h.Add("Vary", "Accept-Language") // a cache must not serve one language's answer to the other
+		// A cache must not serve one language's answer to the other.
+		if len(h["Vary"]) == 0 {
+			h["Vary"] = varyLanguage
+		} else {
+			h["Vary"] = append(h["Vary"], "Accept-Language")
+		}
 	}
 	a, ok := r.answers[set][code]
 	if !ok {
