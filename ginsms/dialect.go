@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ginsms/ginsms/internal/contract"
+	"github.com/ginsms/ginsms/internal/input"
 	"github.com/ginsms/ginsms/middleware"
 )
 
@@ -106,22 +107,12 @@ func (r RoutesConfig) validate() []error {
 	default:
 		errs = append(errs, configError("routes.language", "must be zh, en or auto, got %q", r.Language))
 	}
-	for _, f := range []struct {
-		key   string
-		names []string
-	}{{"phone", r.Fields.Phone}, {"uuid", r.Fields.UUID}, {"imgcode", r.Fields.ImageCode}, {"sms_code", r.Fields.SMSCode}} {
-		for _, name := range f.names {
-			if name == "" || len(name) > maxFieldName {
-				errs = append(errs, configError("routes.fields."+f.key, "a name must have 1 to %d bytes, got %q", maxFieldName, name))
-			}
-		}
+	aliases, answer := r.spoken()
+	if _, err := input.New(input.Config{Fields: input.Named("", "", "", "", input.Fields(aliases))}); err != nil {
+		errs = append(errs, configError("routes.fields", "%v", err))
 	}
-	_, answer := r.spoken()
 	if _, err := contract.NewResponder(contract.Options{Envelope: contract.Envelope(answer)}); err != nil {
 		errs = append(errs, configError("routes.answer", "%s", strings.TrimPrefix(err.Error(), "answer: ")))
 	}
 	return errs
 }
-
-// maxFieldName bounds a field name of routes.fields.
-const maxFieldName = 64

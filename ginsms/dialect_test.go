@@ -180,7 +180,9 @@ func TestDialectConfig(t *testing.T) {
 	}{
 		{"dialect", func(c *ginsms.Config) { c.Routes.Dialect = "rails" }, "routes.dialect: must be one of drf, ginsms, meiduo"},
 		{"language", func(c *ginsms.Config) { c.Routes.Language = "fr" }, "routes.language: must be zh, en or auto"},
-		{"field", func(c *ginsms.Config) { c.Routes.Fields.UUID = []string{""} }, "routes.fields.uuid: a name must have 1 to 64 bytes"},
+		{"field", func(c *ginsms.Config) { c.Routes.Fields.UUID = []string{""} }, `routes.fields: field name "": must have 1 to 64 bytes`},
+		{"field of two inputs", func(c *ginsms.Config) { c.Routes.Fields.ImageCode = []string{"uuid"} }, `routes.fields: field name "uuid": names two inputs`},
+		{"field of two inputs by the dialect", func(c *ginsms.Config) { c.Routes.Dialect = "drf"; c.Routes.Fields.Phone = []string{"text"} }, `routes.fields: field name "text": names two inputs`},
 		{"code", func(c *ginsms.Config) { c.Routes.Answer.Codes = map[int]any{4009: "1"} }, "routes.answer: codes: 4009 is not a contract code"},
 		{"code value", func(c *ginsms.Config) { c.Routes.Answer.Codes = map[int]any{200: true} }, "routes.answer: codes: 200: must be a string or an integer"},
 		{"fields clash", func(c *ginsms.Config) { c.Routes.Dialect = "drf"; c.Routes.Answer.CodeField = "message" }, "routes.answer: code_field and message_field are both"},
@@ -214,5 +216,16 @@ func TestLoadConfigDialect(t *testing.T) {
 		strings.Join(r.Fields.UUID, " ") != "image_code_id" || r.Answer.RefusalStatus != 200 ||
 		r.Answer.Codes[200] != 0 || r.Answer.Codes[4004] != "4002" {
 		t.Fatalf("routes = %+v", r)
+	}
+}
+
+// RequireSMSCode given field names it cannot use (one names two inputs) refuses every
+// request rather than letting one through unverified.
+func TestRequireSMSCodeUnusableFields(t *testing.T) {
+	e := newEnv(t, nil)
+	e.router.POST("/register", e.service.RequireSMSCode(middleware.FieldNames{Phone: "uuid"}),
+		func(c *gin.Context) { c.JSON(201, gin.H{"ok": true}) })
+	if a := performRequest(e.router, "POST", "/register", "application/json", `{"uuid":"`+testPhone+`","sms_code":"123456"}`); a.Status != 503 || a.Code != 5002 {
+		t.Fatalf("HTTP %d %s, want 5002", a.Status, a.Body)
 	}
 }

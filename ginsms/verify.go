@@ -47,9 +47,12 @@ func (s *Service) Verify(ctx context.Context, phone, code, clientIP string) erro
 // shape of routes.dialect): 4001 missing, 4005 malformed, 4004 too many tries from the client's address, 4006 wrong,
 // 4007 no live code, 5002 storage down.
 func (s *Service) RequireSMSCode(fields middleware.FieldNames) gin.HandlerFunc {
-	// The configuration was validated by New, so this cannot fail.
-	inputs, _ := input.New(input.Config{PhonePattern: s.cfg.SMS.PhonePattern, CodeLength: s.cfg.SMS.CodeLength,
+	inputs, err := input.New(input.Config{PhonePattern: s.cfg.SMS.PhonePattern, CodeLength: s.cfg.SMS.CodeLength,
 		Fields: input.Named(fields.Phone, "", "", fields.SMSCode, input.Fields(s.mw.Aliases))})
+	if err != nil { // fields unusable (New validated the rest): refuse every request, say why once
+		s.logger.Error("ginsms: RequireSMSCode: "+err.Error()+"; every request is refused", "fields", fields)
+		return func(c *gin.Context) { s.resp.Abort(c, contract.CodeStorageDown) }
+	}
 	return func(c *gin.Context) {
 		if phone, ok := s.checkCode(c, inputs); ok {
 			c.Set(verifiedPhoneKey, phone)

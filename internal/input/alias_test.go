@@ -53,9 +53,12 @@ func TestAliases(t *testing.T) {
 	if phone != "13800138000" || smsCode != "123456" {
 		t.Errorf("ParseVerify with an alias = %q, %q", phone, smsCode)
 	}
-	for _, bad := range [][]string{{""}, {strings.Repeat("x", 65)}} {
+	for _, bad := range [][]string{{""}, {strings.Repeat("x", 65)}, {"uuid"}, {"imgcode", "sms_code"}} {
 		if _, err := input.New(input.Config{Fields: input.Fields{ImageCode: bad}}); err == nil {
-			t.Errorf("New accepted the field name %q", bad)
+			t.Errorf("New accepted the field names %q", bad)
 		}
+	}
+	if _, err := input.New(input.Config{Fields: input.Fields{ImageCode: []string{"imgcode", "imgcode"}}}); err != nil {
+		t.Errorf("a name repeated within one input: %v", err)
 	}
 }

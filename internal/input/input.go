@@ -99,11 +99,15 @@ func New(cfg Config) (*Parser, error) {
 		if len(*f.names) == 0 {
 			*f.names = []string{f.def}
 		}
+		mine := map[string]bool{}
 		for _, name := range *f.names {
 			if name == "" || len(name) > maxFieldName {
 				return nil, fmt.Errorf("field name %q: must have 1 to %d bytes", name, maxFieldName)
 			}
-			wanted[name] = true
+			if wanted[name] && !mine[name] { // e.g. the uuid read as the captcha answer too
+				return nil, fmt.Errorf("field name %q: names two inputs", name)
+			}
+			mine[name], wanted[name] = true, true
 		}
 	}
 	return &Parser{phone: re, codeLength: cfg.CodeLength, names: cfg.Fields, wanted: wanted}, nil
