@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -142,6 +144,19 @@ func TestBrowserFrontends(t *testing.T) {
 			shown("the too-frequent message", tt.frequentError, tt.frequentText)
 			if again, _ := rdb.Get(ctx0, prefix+"sms_"+phone).Result(); again != stored {
 				t.Errorf("the refused send changed the stored code")
+			}
+
+			// Dashboards do not change with the dialect: the metrics count the contract's codes.
+			resp, err := http.Get(srv.URL + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			metrics, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			for _, code := range []string{"200", "4003", "4004"} {
+				if line := `ginsms_requests_total{code="` + code + `",route="send"} 1`; !strings.Contains(string(metrics), line) {
+					t.Errorf("/metrics lacks %s", line)
+				}
 			}
 		})
 	}
