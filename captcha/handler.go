@@ -30,8 +30,8 @@ type Handler struct {
 }
 
 // NewHandler returns a Handler serving the captchas of store; of cfg it uses Messages,
-// LegacyStatus, Language, Answer, Logger and ErrorHandler, for its JSON answers. Mount Image and Audio on
-// routes with a :uuid parameter.
+// LegacyStatus, Language, Answer, Logger and ErrorHandler, for its JSON answers. Mount
+// Image and Audio on routes with a :uuid parameter.
 func NewHandler(store *Store, cfg middleware.Config) (*Handler, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: NewHandler needs a Store", ErrInvalidConfig)

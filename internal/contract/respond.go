@@ -91,7 +91,8 @@ type Options struct {
 
 // Envelope is the JSON shape of the answers, for a front end written against another
 // backend: {"<CodeField>": <Codes[code]>, "<MessageField>": "<text>"}. Its zero value is
-// the contract's own shape, {"code": <int>, "errormsg": "<text>"}.
+// the contract's own shape, {"code": <int>, "errormsg": "<text>"}. middleware.Answer, its
+// public face, converts to it field for field.
 type Envelope struct {
 	CodeField    string      // default "code"
 	MessageField string      // default "errormsg"
