@@ -33,6 +33,13 @@ func TestConfigValidate(t *testing.T) {
 		{"captcha", func(c *ginsms.Config) { c.Captcha.Length = 0 }, "captcha.length"},
 		{"sender kind", func(c *ginsms.Config) { c.Sender.Kind = "pigeon" }, "sender.kind"},
 		{"verify quota", func(c *ginsms.Config) { c.SMS.HourlyVerifyLimitPerIP = -1 }, "sms.hourly_verify_limit_per_ip"},
+		{"range digits", func(c *ginsms.Config) { c.Destination.RangeDigits = 0 }, "destination.range_digits"},
+		{"range limit", func(c *ginsms.Config) { c.Destination.RangeLimit = -1 }, "destination.range_limit"},
+		{"block", func(c *ginsms.Config) { c.Destination.Block = 0 }, "destination.block"},
+		{"home country", func(c *ginsms.Config) { c.Destination.HomeCountry = "China" }, "destination.home_country"},
+		{"deny country", func(c *ginsms.Config) { c.Destination.DenyCountries = []string{"ng"} }, "destination.deny_countries"},
+		{"number type", func(c *ginsms.Config) { c.Destination.DenyTypes = []string{"satellite"} }, "destination.deny_types"},
+		{"guard off needs no window", func(c *ginsms.Config) { c.Destination.Enabled, c.Destination.Window = false, 0 }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +97,26 @@ func TestLoadConfigFileAndEnv(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
+	}
+}
+
+// The destination section from a file, a map of test numbers included, and from the
+// environment.
+func TestLoadConfigDestination(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	yaml := "destination:\n  deny_countries: [NG]\n  test_numbers: { \"13700000001\": \"246810\" }\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GINSMS_DESTINATION_RANGE_LIMIT", "7")
+	cfg, err := ginsms.LoadConfig(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Destination
+	if !d.Enabled || d.RangeLimit != 7 || len(d.DenyCountries) != 1 || d.DenyCountries[0] != "NG" ||
+		d.TestNumbers["13700000001"] != "246810" || d.Block != 12*time.Hour {
+		t.Fatalf("destination = %+v", d)
 	}
 }
 

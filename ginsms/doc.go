@@ -27,9 +27,19 @@
 // command whose reply was lost is sent again by the client (see below). Neither captcha
 // answers nor codes are logged (the demo "log" sender excepted).
 //
-// Cost: a successful send is 3 Redis round trips (flag and quotas; captcha; store), a
-// rate-limited one 1, a verify 1, or 2 with the per-IP verify quota (counted first, so a
-// refused try never reaches the code).
+// The destination guard (DestinationConfig, on by default) stops SMS pumping: codes
+// sent to many numbers, usually of one range, from many addresses, and never verified.
+// Codes sent and not verified are counted per number range, per foreign country and
+// overall, in the same round trips as the quotas; a verified code leaves the counts. Past
+// its limit a range or country is refused with 4008 for a block period (Service.Unblock
+// lifts it), and past the overall cap only phones that verified before are served.
+// Country and number-type rules (github.com/nyaruka/phonenumbers) refuse with 4008 at
+// once. Test numbers get a fixed code and never reach the provider.
+//
+// Cost: a successful send is 3 Redis round trips (flag, quotas and destination blocks;
+// captcha; store and counts), a rate-limited or blocked one 1, a verify 1, or 2 with the
+// per-IP verify quota (counted first, so a refused try never reaches the code), and one
+// more when it succeeds and the destination guard is on (its send leaves the counts).
 //
 // Keys (templates configurable; on Redis Cluster use hash tags such as "sms_{%s}" and
 // "is_send_{%s}" so that one phone's keys share a slot, which New and Check enforce):
@@ -43,6 +53,11 @@
 //	sms_verify_ip:<ip>    verify tries from one IP  1 h from its first try
 //	sms_total             sends from everyone       24 h from its first send
 //	img_ip_<ip>           captcha images per IP     1 h from its first image
+//	sms_<phone>:known     the phone verified        destination.known_for
+//	sms_range:<range>     unverified sends          destination.window from its first
+//	sms_range:<range>:blocked   range refused       destination.block
+//	sms_country:<cc>[:blocked]  the same per foreign country
+//	sms_unverified        unverified sends overall  destination.window from its first
 //
 // Topologies: every Lua script touches the keys of one cluster slot, and the commands of
 // one step go out in one round trip (one pipeline, or one batch of an asynchronous
