@@ -61,11 +61,15 @@
 //
 // Topologies: every Lua script touches the keys of one cluster slot, and the commands of
 // one step go out in one round trip (one pipeline, or one batch of an asynchronous
-// autopipeliner), so one code path serves a single Redis, Sentinel, Cluster and Ring.
+// autopipeliner), so one code path serves a single Redis, Sentinel and Cluster. A Ring is
+// refused: it hashes the phones of a shard that stops answering onto the other shards,
+// where their flags and quotas do not exist.
 // Every command ginsms sends reports NoRetry, which every go-redis client honours: a
 // command whose reply was lost (it may have run) answers 5002 instead of running twice,
-// whatever the client's MaxRetries or MaxRedirects. With sms.replica_acks an SMS goes out
-// only once that many replicas hold its code (WAIT), so a failover cannot forget a send.
+// whatever the client's MaxRetries or MaxRedirects. With sms.replica_acks equal to the
+// number of replicas of each primary, an SMS goes out only once every replica holds its
+// code (WAIT), so a failover cannot forget a send; fewer acknowledgements than replicas
+// do not keep that promise (see the README).
 //
 // The application owns the Redis client and passes it in; New and Register never talk to
 // Redis, they only validate the configuration. Check, at start-up and from a readiness
