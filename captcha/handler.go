@@ -30,13 +30,14 @@ type Handler struct {
 }
 
 // NewHandler returns a Handler serving the captchas of store; of cfg it uses Messages,
-// LegacyStatus, Logger and ErrorHandler, for its JSON answers. Mount Image and Audio on
-// routes with a :uuid parameter.
+// LegacyStatus, Language, Answer, Logger and ErrorHandler, for its JSON answers. Mount
+// Image and Audio on routes with a :uuid parameter.
 func NewHandler(store *Store, cfg middleware.Config) (*Handler, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: NewHandler needs a Store", ErrInvalidConfig)
 	}
-	resp, err := contract.NewResponder(cfg.Messages, cfg.LegacyStatus)
+	resp, err := contract.NewResponder(contract.Options{Messages: cfg.Messages, LegacyStatus: cfg.LegacyStatus,
+		Language: cfg.Language, Envelope: contract.Envelope(cfg.Answer)})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
