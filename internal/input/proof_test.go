@@ -49,7 +49,9 @@ func TestParseSendProof(t *testing.T) {
 			}
 		})
 	}
-	if _, err := input.New(input.Config{ProofFields: []string{""}}); err == nil {
-		t.Error("an empty proof field name was accepted")
+	for _, bad := range [][]string{{""}, {"phone"}, {"captcha_token", "uuid"}} {
+		if _, err := input.New(input.Config{ProofFields: bad}); err == nil {
+			t.Errorf("proof fields %q accepted: empty, or naming another input", bad)
+		}
 	}
 }
