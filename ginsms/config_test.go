@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 )
 
@@ -66,7 +67,7 @@ func TestLoadConfigFileAndEnv(t *testing.T) {
 	t.Setenv("GINSMS_MESSAGES_5002", "Try again later")
 	t.Setenv("GINSMS_CAPTCHA_TTL", "120s")
 	t.Setenv("GINSMS_SMS_HOURLY_LIMIT_PER_IP", "0")
-	cfg, err := ginsms.LoadConfig(path, "")
+	cfg, err := config.LoadConfig(path, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestLoadConfigFileAndEnv(t *testing.T) {
 }
 
 func TestLoadConfigShippedFile(t *testing.T) {
-	cfg, err := ginsms.LoadConfig("../config.yaml", "")
+	cfg, err := config.LoadConfig("../config.yaml", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestLoadConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ginsms.LoadConfig(tt.path, tt.section)
+			_, err := config.LoadConfig(tt.path, tt.section)
 			if err == nil {
 				t.Fatalf("LoadConfig succeeded, want an error naming %q", tt.want)
 			}
@@ -152,7 +153,7 @@ func TestLoadConfigSection(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("GINSMS_SMS_SEND_INTERVAL", "2m")
-	cfg, err := ginsms.LoadConfig(path, "auth.sms")
+	cfg, err := config.LoadConfig(path, "auth.sms")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func TestLoadConfigSenderFromEnv(t *testing.T) {
 	t.Setenv("GINSMS_SENDER_TWILIO_ACCOUNT_SID", "AC"+strings.Repeat("0", 32))
 	t.Setenv("GINSMS_SENDER_TWILIO_AUTH_TOKEN", "token-from-env")
 	t.Setenv("GINSMS_SENDER_TWILIO_FROM", "+15005550006")
-	cfg, err := ginsms.LoadConfig("../config.yaml", "")
+	cfg, err := config.LoadConfig("../config.yaml", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestLoadConfigSenderFromEnv(t *testing.T) {
 		t.Fatalf("sender from env = %+v", cfg.Sender)
 	}
 	t.Setenv("GINSMS_SENDER_TWILIO_FROM", "")
-	if _, err := ginsms.LoadConfig("../config.yaml", ""); err == nil || !strings.Contains(err.Error(), "sender.twilio") {
+	if _, err := config.LoadConfig("../config.yaml", ""); err == nil || !strings.Contains(err.Error(), "sender.twilio") {
 		t.Fatalf("twilio without a sender number: %v, want an error naming sender.twilio", err)
 	}
 }

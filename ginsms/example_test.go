@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/middleware"
 )
@@ -19,13 +20,13 @@ import (
 // Mount the whole flow on an application's own Gin engine, then protect its sign-up route.
 // This is the README's quick start.
 func ExampleRegister() {
-	rdb := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"}) // the application's Redis
+	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"}) // the application's Redis
 	defer rdb.Close()
 
 	router := gin.New()
 	_ = router.SetTrustedProxies(nil) // behind a proxy: its address, so quotas see the real client IP
 
-	cfg := ginsms.DefaultConfig() // or ginsms.LoadConfig("config.yaml", "")
+	cfg := ginsms.DefaultConfig() // or config.LoadConfig("config.yaml", "")
 	cfg.Routes.Prefix = "/api"
 	sms, err := ginsms.Register(router, rdb, cfg)
 	if err != nil {
@@ -63,7 +64,7 @@ func ExampleRegister() {
 // The guards on a path of the application's choosing, with its own final handler: the
 // Service's Redis limiter and captchas, and SendCode for the store-and-send step.
 func ExampleService_SendCode() {
-	rdb := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
+	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
 	defer rdb.Close()
 	sms, err := ginsms.New(rdb, ginsms.DefaultConfig())
 	if err != nil {
@@ -97,7 +98,7 @@ func ExampleService_SendCode() {
 
 // Checking a code from Go, for a flow that is not a Gin route.
 func ExampleService_Verify() {
-	rdb := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
+	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
 	defer rdb.Close()
 	sms, err := ginsms.New(rdb, ginsms.DefaultConfig())
 	if err != nil {
@@ -134,14 +135,14 @@ sms_verification:
   messages:
     4004: "Too many requests, try again later"
 `), 0o600)
-	cfg, err := ginsms.LoadConfig(path, "sms_verification")
+	cfg, err := config.LoadConfig(path, "sms_verification")
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(cfg.SMS.PhonePattern, cfg.SMS.SendInterval, cfg.Messages[4004])
 
 	_ = os.WriteFile(path, []byte("sms_verification:\n  sms:\n    code_ttl: 60\n    code_length: 3\n"), 0o600)
-	_, err = ginsms.LoadConfig(path, "sms_verification")
+	_, err = config.LoadConfig(path, "sms_verification")
 	fmt.Println(err)
 	// Output:
 	// ^\+[1-9]\d{6,14}$ 1m30s Too many requests, try again later

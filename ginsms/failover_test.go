@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/internal/redistest"
 )
@@ -144,7 +145,7 @@ func phonesN(n int) []string {
 // failoverEnv mounts ginsms on the client the library builds for the topology.
 func failoverEnv(t *testing.T, top topology, rc ginsms.RedisConfig, replicaAcks int) *env {
 	t.Helper()
-	rdb := ginsms.NewRedisClient(rc)
+	rdb := config.NewRedisClient(rc)
 	t.Cleanup(func() { _ = rdb.Close() })
 	return newEnvServing(t, top, rdb, rdb, func(c *ginsms.Config) {
 		c.SMS.DailyLimitTotal, c.SMS.HourlyLimitPerIP = 1_000_000, 0

@@ -1,9 +1,10 @@
-package ginsms
+package config
 
 import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +13,10 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/viper"
 
+	"github.com/ginsms/ginsms/captcha"
+	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/internal/contract"
+	"github.com/ginsms/ginsms/sender"
 )
 
 // envPrefix prefixes the environment variables that override config keys: the key's path
@@ -33,10 +37,10 @@ const envPrefix = "GINSMS"
 //
 // Durations need a unit ("60s", "5m"): a bare number is an error. Every problem found is
 // reported at once, each naming its key; the error wraps ErrInvalidConfig.
-func LoadConfig(path, section string) (Config, error) {
+func LoadConfig(path, section string) (ginsms.Config, error) {
 	defaults := map[string]any{}
-	if err := mapstructure.Decode(DefaultConfig(), &defaults); err != nil {
-		return Config{}, fmt.Errorf("ginsms: config defaults: %w", err)
+	if err := mapstructure.Decode(ginsms.DefaultConfig(), &defaults); err != nil {
+		return ginsms.Config{}, fmt.Errorf("ginsms: config defaults: %w", err)
 	}
 	v := viper.New()
 	v.SetEnvPrefix(envPrefix)
@@ -46,7 +50,7 @@ func LoadConfig(path, section string) (Config, error) {
 	if path != "" {
 		tree, err := readSection(path, section)
 		if err != nil {
-			return Config{}, err
+			return ginsms.Config{}, err
 		}
 		for k := range tree {
 			if _, ours := defaults[k]; !ours && section == "" {
@@ -54,10 +58,10 @@ func LoadConfig(path, section string) (Config, error) {
 			}
 		}
 		if err := v.MergeConfigMap(tree); err != nil {
-			return Config{}, fmt.Errorf("ginsms: config file %s: %w", path, err)
+			return ginsms.Config{}, fmt.Errorf("ginsms: config file %s: %w", path, err)
 		}
 	}
-	cfg := DefaultConfig()
+	cfg := ginsms.DefaultConfig()
 	decodeErr := v.Unmarshal(&cfg, func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
 		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(durationHook, mapstructure.StringToSliceHookFunc(","))
@@ -74,7 +78,7 @@ func LoadConfig(path, section string) (Config, error) {
 	}
 	// A key that failed to decode keeps its default, so Validate reports the others.
 	if err := configProblems(decodeErr, cfg.Validate()); err != nil {
-		return Config{}, err
+		return ginsms.Config{}, err
 	}
 	return cfg, nil
 }
@@ -91,11 +95,11 @@ func readSection(path, section string) (map[string]any, error) {
 		return f.AllSettings(), nil
 	}
 	if !f.IsSet(section) {
-		return nil, fmt.Errorf("%w: config file %s has no section %q", ErrInvalidConfig, path, section)
+		return nil, fmt.Errorf("%w: config file %s has no section %q", ginsms.ErrInvalidConfig, path, section)
 	}
 	tree, ok := f.Get(section).(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%w: %s: section %q is not a mapping", ErrInvalidConfig, path, section)
+		return nil, fmt.Errorf("%w: %s: section %q is not a mapping", ginsms.ErrInvalidConfig, path, section)
 	}
 	return tree, nil
 }
@@ -158,7 +162,7 @@ const clusterReload = time.Second
 // promoted after its master died serves again within about a second of the promotion.
 // Whatever its retry options, no client re-sends a ginsms script or GETDEL whose reply
 // was lost: ginsms marks them (see the package doc).
-func NewRedisClient(cfg RedisConfig) redis.UniversalClient {
+func NewRedisClient(cfg ginsms.RedisConfig) redis.UniversalClient {
 	addrs := cfg.Addrs
 	if len(addrs) == 0 && cfg.Addr != "" {
 		addrs = []string{cfg.Addr}
@@ -176,4 +180,63 @@ func NewRedisClient(cfg RedisConfig) redis.UniversalClient {
 		addr = addrs[0]
 	}
 	return redis.NewClient(&redis.Options{Addr: addr, Username: cfg.Username, Password: cfg.Password, DB: cfg.DB})
+}
+
+// configErrors is every problem of a configuration, one line each ("sms.code_ttl: ...").
+type configErrors []string
+
+func (e configErrors) Error() string {
+	if len(e) == 1 {
+		return ginsms.ErrInvalidConfig.Error() + ": " + e[0]
+	}
+	return ginsms.ErrInvalidConfig.Error() + ":\n\t" + strings.Join(e, "\n\t")
+}
+
+func (configErrors) Unwrap() error { return ginsms.ErrInvalidConfig }
+
+// configProblems gathers the problems of errs (nil ones skipped, joined ones flattened)
+// into one error that lists each once, naming its key, under one heading.
+func configProblems(errs ...error) error {
+	var lines []string
+	var walk func(err error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+		case configErrors:
+			lines = append(lines, e...)
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				walk(inner)
+			}
+		default:
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if line = problemLine(line); line != "" {
+					lines = append(lines, line)
+				}
+			}
+		}
+	}
+	for _, err := range errs {
+		walk(err)
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return configErrors(lines)
+}
+
+// decodedKey matches a decoding problem as mapstructure words it: 'sms.code_ttl' 60 is ...
+var decodedKey = regexp.MustCompile(`^'([^']+)' (.*)$`)
+
+// problemLine is line without the packages' headings, "" when nothing is left.
+func problemLine(line string) string {
+	line = strings.TrimSpace(line)
+	for _, heading := range []string{ginsms.ErrInvalidConfig.Error() + ": ", sender.ErrInvalidConfig.Error() + ": ",
+		captcha.ErrInvalidConfig.Error() + ": ", "decoding failed due to the following error(s):"} {
+		line = strings.TrimPrefix(line, heading)
+	}
+	if m := decodedKey.FindStringSubmatch(line); m != nil {
+		line = m[1] + ": " + m[2]
+	}
+	return strings.TrimSpace(line)
 }
