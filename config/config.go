@@ -1,10 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
-	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -13,17 +14,16 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/viper"
 
-	"github.com/ginsms/ginsms/captcha"
 	"github.com/ginsms/ginsms/ginsms"
+	"github.com/ginsms/ginsms/internal/cfgerr"
 	"github.com/ginsms/ginsms/internal/contract"
-	"github.com/ginsms/ginsms/sender"
 )
 
 // envPrefix prefixes the environment variables that override config keys: the key's path
 // in upper case with "_" for ".", e.g. GINSMS_REDIS_ADDR for redis.addr.
 const envPrefix = "GINSMS"
 
-// LoadConfig reads the ginsms settings over DefaultConfig from the YAML file at path
+// Load reads the ginsms settings over ginsms.DefaultConfig from the YAML file at path
 // ("" reads no file), applies GINSMS_* environment variables to every key, and validates
 // the result.
 //
@@ -36,36 +36,39 @@ const envPrefix = "GINSMS"
 // GINSMS_MESSAGES_4004="Too many requests".
 //
 // Durations need a unit ("60s", "5m"): a bare number is an error. Every problem found is
-// reported at once, each naming its key; the error wraps ErrInvalidConfig.
-func LoadConfig(path, section string) (ginsms.Config, error) {
-	defaults := map[string]any{}
-	if err := mapstructure.Decode(ginsms.DefaultConfig(), &defaults); err != nil {
-		return ginsms.Config{}, fmt.Errorf("ginsms: config defaults: %w", err)
-	}
+// reported at once, each by its full path in the file and what to do; the error wraps
+// ginsms.ErrInvalidConfig.
+func Load(path, section string) (ginsms.Config, error) {
+	known := tree(ginsms.DefaultConfig())
 	v := viper.New()
 	v.SetEnvPrefix(envPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
-	setDefaults(v, "", defaults) // a key must be known to viper for its variable to be read
+	setDefaults(v, "", known) // a key must be known to viper for its variable to be read
+	var problems cfgerr.List
 	if path != "" {
-		tree, err := readSection(path, section)
+		file, err := readSection(path, section)
 		if err != nil {
 			return ginsms.Config{}, err
 		}
-		for k := range tree {
-			if _, ours := defaults[k]; !ours && section == "" {
-				delete(tree, k) // the application's own key
+		if section == "" {
+			problems = append(problems, misplaced(path, file, known)...)
+			for k := range file {
+				if _, ours := known[k]; !ours {
+					delete(file, k) // the application's own key
+				}
 			}
 		}
-		if err := v.MergeConfigMap(tree); err != nil {
-			return ginsms.Config{}, fmt.Errorf("ginsms: config file %s: %w", path, err)
+		problems = append(problems, unknownKeys(file, known, section)...)
+		if err := v.MergeConfigMap(file); err != nil {
+			return ginsms.Config{}, fmt.Errorf("%w: config file %s: %w", ginsms.ErrInvalidConfig, path, err)
 		}
 	}
 	cfg := ginsms.DefaultConfig()
 	decodeErr := v.Unmarshal(&cfg, func(dc *mapstructure.DecoderConfig) {
-		dc.ErrorUnused = true
 		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(durationHook, mapstructure.StringToSliceHookFunc(","))
 	})
+	problems = append(problems, decodeProblems(decodeErr, section)...)
 	if cfg.Messages == nil {
 		cfg.Messages = map[int]string{}
 	}
@@ -77,10 +80,21 @@ func LoadConfig(path, section string) (ginsms.Config, error) {
 		}
 	}
 	// A key that failed to decode keeps its default, so Validate reports the others.
-	if err := configProblems(decodeErr, cfg.Validate()); err != nil {
-		return ginsms.Config{}, err
+	for _, p := range cfgerr.Problems(cfg.Validate()) {
+		problems = append(problems, cfgerr.Problem{Key: inFile(section, p.Key), Msg: p.Msg})
+	}
+	if len(problems) > 0 {
+		return ginsms.Config{}, problems
 	}
 	return cfg, nil
+}
+
+// inFile is the path of key in the file whose section holds the settings.
+func inFile(section, key string) string {
+	if section == "" || key == "" {
+		return key
+	}
+	return section + "." + key
 }
 
 // readSection returns the settings of section ("" = all) in the YAML file at path.
@@ -89,19 +103,165 @@ func readSection(path, section string) (map[string]any, error) {
 	f.SetConfigFile(path)
 	f.SetConfigType("yaml")
 	if err := f.ReadInConfig(); err != nil {
-		return nil, fmt.Errorf("ginsms: config file %s: %w", path, err)
+		return nil, fmt.Errorf("%w: config file %s: %w", ginsms.ErrInvalidConfig, path, err)
 	}
 	if section == "" {
 		return f.AllSettings(), nil
 	}
 	if !f.IsSet(section) {
-		return nil, fmt.Errorf("%w: config file %s has no section %q", ginsms.ErrInvalidConfig, path, section)
+		top := "it is empty"
+		if keys := sortedKeys(f.AllSettings()); len(keys) > 0 {
+			top = "its top-level keys: " + strings.Join(keys, ", ")
+		}
+		return nil, fmt.Errorf("%w: config file %s has no section %q (%s)", ginsms.ErrInvalidConfig, path, section, top)
 	}
 	tree, ok := f.Get(section).(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s: section %q is not a mapping", ginsms.ErrInvalidConfig, path, section)
 	}
 	return tree, nil
+}
+
+// misplaced reports a file read at its top level whose ginsms settings sit under a key
+// of their own: without the section argument they would be ignored, every setting left
+// at its default.
+func misplaced(path string, file, known map[string]any) cfgerr.List {
+	for k := range known {
+		if _, ok := file[k]; ok {
+			return nil // some settings are at the top level
+		}
+	}
+	var l cfgerr.List
+	for _, k := range sortedKeys(file) {
+		if sub, ok := file[k].(map[string]any); ok && holdsAny(sub, known) {
+			l = append(l, cfgerr.Problem{Key: k, Msg: fmt.Sprintf("holds ginsms settings, but %s was read at its top level: "+
+				"pass the section, config.Load(%q, %q)", path, path, k)})
+		}
+	}
+	return l
+}
+
+func holdsAny(m, known map[string]any) bool {
+	for k := range m {
+		if _, ok := known[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// unknownKeys reports every key of file that ginsms does not have, by its path in the
+// file, with the nearest known key when one is close.
+func unknownKeys(file, known map[string]any, prefix string) cfgerr.List {
+	var l cfgerr.List
+	for _, k := range sortedKeys(file) {
+		want, ok := known[k]
+		switch {
+		case !ok:
+			msg := "unknown key"
+			if near := nearest(k, sortedKeys(known)); near != "" {
+				msg += fmt.Sprintf("; did you mean %s?", inFile(prefix, near))
+			} else {
+				msg += "; known here: " + strings.Join(sortedKeys(known), ", ")
+			}
+			if sub, isMap := file[k].(map[string]any); isMap && holdsAny(sub, known) {
+				msg += fmt.Sprintf(" (it holds ginsms settings: is the section %q?)", inFile(prefix, k))
+			}
+			l = append(l, cfgerr.Problem{Key: inFile(prefix, k), Msg: msg})
+		default:
+			// A section of ginsms's (not messages, whose keys are codes: Validate checks them).
+			sub, isMap := file[k].(map[string]any)
+			if wantSub, section := want.(map[string]any); section && isMap {
+				l = append(l, unknownKeys(sub, wantSub, inFile(prefix, k))...)
+			}
+		}
+	}
+	return l
+}
+
+// nearest is the key of candidates within two edits of k, "" when none is.
+func nearest(k string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := distance(k, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance of a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// decodeProblems turns mapstructure's errors, each naming a field by its path, into
+// problems by their path in the file.
+func decodeProblems(err error, section string) cfgerr.List {
+	var l cfgerr.List
+	var walk func(error)
+	walk = func(err error) {
+		var de *mapstructure.DecodeError
+		switch e := err.(type) {
+		case nil:
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				walk(inner)
+			}
+		default:
+			if errors.As(err, &de) {
+				if inner := de.Unwrap(); inner != nil && errors.As(inner, new(*mapstructure.DecodeError)) {
+					walk(inner)
+					return
+				}
+				l = append(l, cfgerr.Problem{Key: inFile(section, de.Name()), Msg: strings.TrimPrefix(de.Unwrap().Error(), "error decoding: ")})
+				return
+			}
+			l = append(l, cfgerr.Problem{Msg: err.Error()})
+		}
+	}
+	walk(err)
+	return l
+}
+
+func sortedKeys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// tree is v as nested maps keyed like the file (mapstructure tags), a struct's fields
+// each a leaf or a map of their own.
+func tree(v any) map[string]any {
+	m := map[string]any{}
+	if err := mapstructure.Decode(v, &m); err != nil {
+		panic(err) // a struct of ours into a map cannot fail
+	}
+	for k, val := range m {
+		if reflect.ValueOf(val).Kind() == reflect.Struct {
+			m[k] = tree(val)
+		}
+	}
+	return m
 }
 
 var durationType = reflect.TypeFor[time.Duration]()
@@ -130,24 +290,14 @@ func durationHook(_ reflect.Type, to reflect.Type, data any) (any, error) {
 	return data, nil
 }
 
-// setDefaults registers every leaf of m (nested maps of mapstructure.Decode) under its
-// dotted path.
+// setDefaults registers every leaf of m (nested maps of tree) under its dotted path.
 func setDefaults(v *viper.Viper, prefix string, m map[string]any) {
 	for k, val := range m {
-		key := prefix + k
-		rv := reflect.ValueOf(val)
-		if rv.Kind() == reflect.Struct {
-			sub := map[string]any{}
-			if mapstructure.Decode(val, &sub) == nil {
-				setDefaults(v, key+".", sub)
-				continue
-			}
-		}
 		if sub, ok := val.(map[string]any); ok {
-			setDefaults(v, key+".", sub)
+			setDefaults(v, prefix+k+".", sub)
 			continue
 		}
-		v.SetDefault(key, val)
+		v.SetDefault(prefix+k, val)
 	}
 }
 
@@ -180,63 +330,4 @@ func NewRedisClient(cfg ginsms.RedisConfig) redis.UniversalClient {
 		addr = addrs[0]
 	}
 	return redis.NewClient(&redis.Options{Addr: addr, Username: cfg.Username, Password: cfg.Password, DB: cfg.DB})
-}
-
-// configErrors is every problem of a configuration, one line each ("sms.code_ttl: ...").
-type configErrors []string
-
-func (e configErrors) Error() string {
-	if len(e) == 1 {
-		return ginsms.ErrInvalidConfig.Error() + ": " + e[0]
-	}
-	return ginsms.ErrInvalidConfig.Error() + ":\n\t" + strings.Join(e, "\n\t")
-}
-
-func (configErrors) Unwrap() error { return ginsms.ErrInvalidConfig }
-
-// configProblems gathers the problems of errs (nil ones skipped, joined ones flattened)
-// into one error that lists each once, naming its key, under one heading.
-func configProblems(errs ...error) error {
-	var lines []string
-	var walk func(err error)
-	walk = func(err error) {
-		switch e := err.(type) {
-		case nil:
-		case configErrors:
-			lines = append(lines, e...)
-		case interface{ Unwrap() []error }:
-			for _, inner := range e.Unwrap() {
-				walk(inner)
-			}
-		default:
-			for _, line := range strings.Split(err.Error(), "\n") {
-				if line = problemLine(line); line != "" {
-					lines = append(lines, line)
-				}
-			}
-		}
-	}
-	for _, err := range errs {
-		walk(err)
-	}
-	if len(lines) == 0 {
-		return nil
-	}
-	return configErrors(lines)
-}
-
-// decodedKey matches a decoding problem as mapstructure words it: 'sms.code_ttl' 60 is ...
-var decodedKey = regexp.MustCompile(`^'([^']+)' (.*)$`)
-
-// problemLine is line without the packages' headings, "" when nothing is left.
-func problemLine(line string) string {
-	line = strings.TrimSpace(line)
-	for _, heading := range []string{ginsms.ErrInvalidConfig.Error() + ": ", sender.ErrInvalidConfig.Error() + ": ",
-		captcha.ErrInvalidConfig.Error() + ": ", "decoding failed due to the following error(s):"} {
-		line = strings.TrimPrefix(line, heading)
-	}
-	if m := decodedKey.FindStringSubmatch(line); m != nil {
-		line = m[1] + ": " + m[2]
-	}
-	return strings.TrimSpace(line)
 }

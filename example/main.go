@@ -57,7 +57,7 @@ func run(configPath string, ready chan<- string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.LoadConfig(configPath, "")
+	cfg, err := config.Load(configPath, "")
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func loadConfigs(t *testing.T) (appConfig, ginsms.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.LoadConfig("../config.yaml", "")
+	cfg, err := config.Load("../config.yaml", "")
 	if err != nil {
 		t.Fatal(err)
 	}

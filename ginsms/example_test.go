@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -26,7 +24,7 @@ func ExampleRegister() {
 	router := gin.New()
 	_ = router.SetTrustedProxies(nil) // behind a proxy: its address, so quotas see the real client IP
 
-	cfg := ginsms.DefaultConfig() // or config.LoadConfig("config.yaml", "")
+	cfg := ginsms.DefaultConfig() // or config.Load("config.yaml", "")
 	cfg.Routes.Prefix = "/api"
 	sms, err := ginsms.Register(router, rdb, cfg)
 	if err != nil {
@@ -117,38 +115,6 @@ func ExampleService_Verify() {
 	case errors.Is(err, ginsms.ErrInvalidInput): // 4005: not a phone or not a code; Redis untouched
 	default: // ginsms.ErrStorage: Redis unreachable (5002)
 	}
-}
-
-// The ginsms settings in a section of the application's own file; the application's
-// other keys are its own business.
-func ExampleLoadConfig() {
-	dir, _ := os.MkdirTemp("", "app")
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "app.yaml")
-	_ = os.WriteFile(path, []byte(`
-app:
-  name: shop
-sms_verification:
-  sms:
-    phone_pattern: '^\+[1-9]\d{6,14}$'   # E.164
-    send_interval: 90s
-  messages:
-    4004: "Too many requests, try again later"
-`), 0o600)
-	cfg, err := config.LoadConfig(path, "sms_verification")
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(cfg.SMS.PhonePattern, cfg.SMS.SendInterval, cfg.Messages[4004])
-
-	_ = os.WriteFile(path, []byte("sms_verification:\n  sms:\n    code_ttl: 60\n    code_length: 3\n"), 0o600)
-	_, err = config.LoadConfig(path, "sms_verification")
-	fmt.Println(err)
-	// Output:
-	// ^\+[1-9]\d{6,14}$ 1m30s Too many requests, try again later
-	// ginsms: invalid configuration:
-	// 	sms.code_ttl: 60 is a bare number: add a unit, e.g. 60s
-	// 	sms.code_length: must be 4 to 10, got 3
 }
 
 // An invalid configuration is refused at start-up with the key and the reason.

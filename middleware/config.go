@@ -1,12 +1,11 @@
 package middleware
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ginsms/ginsms/internal/cfgerr"
 	"github.com/ginsms/ginsms/internal/contract"
 	"github.com/ginsms/ginsms/internal/input"
 )
@@ -47,8 +46,9 @@ type FieldNames struct {
 // abort the chain (c.Abort); err carries neither a captcha answer nor an SMS code.
 type ErrorHandler func(c *gin.Context, err error)
 
-// ErrInvalidConfig is wrapped by the errors of Config.Validate and the constructors.
-var ErrInvalidConfig = errors.New("middleware: invalid configuration")
+// ErrInvalidConfig is wrapped by the errors of Config.Validate and the constructors: the
+// module's one configuration error, the same value as ginsms.ErrInvalidConfig.
+var ErrInvalidConfig = cfgerr.ErrInvalidConfig
 
 // DefaultConfig returns the contract's defaults.
 func DefaultConfig() Config {
@@ -73,13 +73,13 @@ func (c Config) build() (built, error) {
 	in, err := input.New(input.Config{PhonePattern: c.PhonePattern, Fields: input.Fields{
 		Phone: c.Fields.Phone, UUID: c.Fields.UUID, ImageCode: c.Fields.ImageCode}})
 	if err != nil {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))
+		errs = append(errs, cfgerr.New("PhonePattern", "%v", err))
 	}
 	resp, err := contract.NewResponder(c.Messages, c.LegacyStatus)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))
+		errs = append(errs, cfgerr.New("Messages", "%v", err))
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := cfgerr.Join(errs...); err != nil {
 		return built{}, err
 	}
 	return built{in: in, resp: resp, onError: resp.OnStorageError(c.ErrorHandler, c.Logger)}, nil
