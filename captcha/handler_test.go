@@ -21,7 +21,6 @@ import (
 	"github.com/ginsms/ginsms/internal/contract"
 	"github.com/ginsms/ginsms/internal/input"
 	"github.com/ginsms/ginsms/internal/redistest"
-	"github.com/ginsms/ginsms/middleware"
 )
 
 func init() { gin.SetMode(gin.TestMode) }
@@ -30,7 +29,7 @@ func init() { gin.SetMode(gin.TestMode) }
 // client included, plus /raw/*uuid, which hands the handler a value with a leading "/".
 func testRouter(t *testing.T, s *captcha.Store) *gin.Engine {
 	t.Helper()
-	h, err := captcha.NewHandler(s, middleware.DefaultConfig())
+	h, err := captcha.NewHandler(s, captcha.HandlerConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +307,7 @@ func TestHandlerRoundTrips(t *testing.T) {
 }
 
 func TestNewHandlerNeedsStore(t *testing.T) {
-	if _, err := captcha.NewHandler(nil, middleware.DefaultConfig()); !errors.Is(err, captcha.ErrInvalidConfig) {
+	if _, err := captcha.NewHandler(nil, captcha.HandlerConfig{}); !errors.Is(err, captcha.ErrInvalidConfig) {
 		t.Fatalf("NewHandler(nil) = %v, want ErrNoStore", err)
 	}
 }
@@ -327,7 +326,7 @@ func FuzzImageUUID(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h, err := captcha.NewHandler(s, middleware.DefaultConfig())
+	h, err := captcha.NewHandler(s, captcha.HandlerConfig{})
 	if err != nil {
 		f.Fatal(err)
 	}

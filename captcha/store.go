@@ -13,10 +13,7 @@ import (
 
 	"github.com/ginsms/ginsms/internal/keys"
 	"github.com/ginsms/ginsms/internal/redisx"
-	"github.com/ginsms/ginsms/middleware"
 )
-
-var _ middleware.CaptchaVerifier = (*Store)(nil)
 
 // ipWindow is the window of Config.HourlyLimitPerIP.
 const ipWindow = time.Hour

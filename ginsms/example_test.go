@@ -59,8 +59,8 @@ func ExampleRegister() {
 	// POST /api/register
 }
 
-// The guards on a path of the application's choosing, with its own final handler: the
-// Service's Redis limiter and captchas, and SendCode for the store-and-send step.
+// The send route's guards on a path of the application's choosing, with its own final
+// handler: SendGuards carry every setting of the Service, SendCode stores and sends.
 func ExampleService_SendCode() {
 	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
 	defer rdb.Close()
@@ -68,15 +68,8 @@ func ExampleService_SendCode() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	mw := middleware.DefaultConfig()
-	validate, err1 := middleware.ValidateSend(mw)
-	limit, err2 := middleware.RateLimit(sms.Limiter(), mw)
-	guard, err3 := middleware.CaptchaGuard(sms.Captchas(), mw)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		log.Fatal(err)
-	}
 	router := gin.New()
-	router.POST("/signup/otp/:phone", validate, limit, guard, func(c *gin.Context) {
+	router.POST("/signup/otp/:phone", append(sms.SendGuards(), func(c *gin.Context) {
 		err := sms.SendCode(c.Request.Context(), middleware.Phone(c), c.ClientIP())
 		if wait, ok := ginsms.RetryAfter(err); ok {
 			c.Header("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
@@ -91,7 +84,9 @@ func ExampleService_SendCode() {
 		default: // ginsms.ErrStorage: no SMS went out
 			c.JSON(http.StatusServiceUnavailable, gin.H{"sent": false})
 		}
-	})
+	})...)
+	// Or the whole send route, answering as Register's does:
+	router.POST("/signup/code/:phone", sms.SendRoute()...)
 }
 
 // Checking a code from Go, for a flow that is not a Gin route.
