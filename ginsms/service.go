@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -103,10 +102,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if s.sender, err = sender.New(sc); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	s.senderKind = strings.ToLower(strings.TrimSpace(sc.Kind))
-	if sc.Custom != nil {
-		s.senderKind = "custom"
-	}
+	s.senderKind = sc.Label()
 	return s, nil
 }
 

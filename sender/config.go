@@ -70,6 +70,15 @@ func DefaultConfig() Config {
 	}
 }
 
+// Label names the sender New builds from c, as logs and metrics say it: the kind (log,
+// webhook, twilio or aliyun; an empty Kind is log), or "custom" when Custom is set.
+func (c Config) Label() string {
+	if c.Custom != nil {
+		return "custom"
+	}
+	return c.withDefaults().Kind
+}
+
 // withDefaults normalises Kind and fills every empty optional field with its default.
 func (c Config) withDefaults() Config {
 	c.Kind = strings.ToLower(strings.TrimSpace(c.Kind))

@@ -190,3 +190,20 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+// Label is what the observer reports as the sender: the default kind is "log", not "".
+func TestConfigLabel(t *testing.T) {
+	custom := sender.Func(func(context.Context, sender.Message) error { return nil })
+	for _, tt := range []struct {
+		cfg  sender.Config
+		want string
+	}{
+		{sender.Config{}, "log"},
+		{sender.Config{Kind: " Twilio "}, "twilio"},
+		{sender.Config{Kind: "webhook", Custom: custom}, "custom"},
+	} {
+		if got := tt.cfg.Label(); got != tt.want {
+			t.Errorf("Label of kind %q = %q, want %q", tt.cfg.Kind, got, tt.want)
+		}
+	}
+}
