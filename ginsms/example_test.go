@@ -13,6 +13,7 @@ import (
 	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/middleware"
+	"github.com/ginsms/ginsms/sender"
 )
 
 // Mount the whole flow on an application's own Gin engine, then protect its sign-up route.
@@ -119,4 +120,50 @@ func ExampleConfig_Validate() {
 	fmt.Println(cfg.Validate())
 	// Output:
 	// ginsms: invalid configuration: sms.code_length: must be 4 to 10, got 3
+}
+
+// gateway stands for an SMS provider's own client library.
+type gateway struct{}
+
+// Send hands text to the provider and returns its status.
+func (gateway) Send(ctx context.Context, phone, text, id string) (status string, err error) {
+	return "QUEUED", ctx.Err()
+}
+
+var myGateway gateway
+
+// A provider of one's own: refused only when it definitely did not take the message.
+func ExampleConfig_customSender() {
+	cfg := ginsms.DefaultConfig()
+	cfg.Sender.Custom = sender.Func(func(ctx context.Context, msg sender.Message) error {
+		status, err := myGateway.Send(ctx, msg.Phone, "Your code is "+msg.Code, msg.ID) // honour ctx
+		if err == nil && status == "REJECTED" {
+			return fmt.Errorf("%w: gateway rejected the number", sender.ErrRefused) // take back
+		}
+		return err // anything else that failed is an unknown outcome: kept
+	})
+	fmt.Println(cfg.Validate())
+	// Output: <nil>
+}
+
+// Liveness and readiness probes: Check is one round trip that proves Redis answers and
+// holds the scripts.
+func ExampleService_Check() {
+	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
+	defer rdb.Close()
+	router := gin.New()
+	sms, err := ginsms.Register(router, rdb, ginsms.DefaultConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	router.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	router.GET("/readyz", func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
+		defer cancel()
+		if err := sms.Check(ctx); err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"code": 5002, "errormsg": "服务暂不可用"})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"code": 200, "errormsg": "ok"})
+	})
 }
