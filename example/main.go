@@ -4,7 +4,7 @@
 // operations (see ops.go).
 //
 // It reads config.yaml (or the file named by -config) and GINSMS_* environment variables:
-// ginsms's settings through config.LoadConfig, its own (server, demo) in config.go. With
+// ginsms's settings through config.Load, its own (server, demo) in config.go. With
 // redis.addr empty it starts an embedded in-process Redis (miniredis) whose clock follows
 // real time, so that it runs on a machine with no Redis installed; that is for demos only:
 // the data is lost on exit, and demo mode is switched on (the page shows the SMS the log
@@ -79,7 +79,7 @@ func run(configPath string, ready chan<- string) error {
 	}
 	ln, err := net.Listen("tcp", app.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s (server.addr): %w", app.Addr, err)
+		return fmt.Errorf("listen on %s (server.addr; GINSMS_SERVER_ADDR=127.0.0.1:9000 moves it): %w", app.Addr, err)
 	}
 	timeout := cfg.Sender.Timeout
 	if timeout == 0 {

@@ -1,5 +1,5 @@
 // Package contract holds what every ginsms route answers with: the result codes of the
-// contract (../shared/CONTRACT.md in the project's history; README "Responses"), their
+// contract (the README's "Responses" table), their
 // texts and HTTP statuses, and the one writer of the JSON answers.
 package contract
 
