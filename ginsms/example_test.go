@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
@@ -166,4 +169,22 @@ func ExampleService_Check() {
 		}
 		c.JSON(http.StatusOK, gin.H{"code": 200, "errormsg": "ok"})
 	})
+}
+
+// goRedisLogs writes go-redis's own lines to a slog.Logger.
+type goRedisLogs struct{ logger *slog.Logger }
+
+func (l goRedisLogs) Printf(ctx context.Context, format string, v ...any) {
+	l.logger.WarnContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
+}
+
+// One logger for every line: Config.Logger gets ginsms's, and go-redis's own (a pool that
+// cannot dial, a failed reload of a Cluster's slots), which it writes to the standard
+// logger, are routed with redis.SetLogger.
+func ExampleConfig_logger() {
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	redis.SetLogger(goRedisLogs{logger}) // go-redis's lines ("failed to dial after 5 attempts")
+	cfg := ginsms.DefaultConfig()
+	cfg.Logger = logger // ginsms's lines
+	_ = cfg
 }
