@@ -154,6 +154,10 @@ func exec(ctx context.Context, rdb redis.UniversalClient, cmds []redis.Cmder) {
 	_, _ = pipe.Exec(ctx) // errors are read per command
 }
 
+// IPWindow is the window of every per-IP counter (captcha images, sends, verify tries):
+// an hour from the address's first count.
+const IPWindow = time.Hour
+
 // Counter scripts shared by every quota of ginsms.
 var (
 	//go:embed reserve.lua
