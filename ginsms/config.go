@@ -16,10 +16,10 @@ import (
 )
 
 // Config is the whole ginsms configuration. Its mapstructure tags mirror config.yaml
-// (LoadConfig reads it, from a file of its own or a section of the application's); the
+// (config.Load reads it, from a file of its own or a section of the application's); the
 // fields without a tag are set in code. Start from DefaultConfig.
 type Config struct {
-	// Redis is read by NewRedisClient only: the library uses the client the application
+	// Redis is read by config.NewRedisClient only: the library uses the client the application
 	// passes to New or Register.
 	Redis   RedisConfig    `mapstructure:"redis"`
 	Routes  RoutesConfig   `mapstructure:"routes"`
@@ -42,7 +42,7 @@ type Config struct {
 	Observer Observer `mapstructure:"-"`
 }
 
-// RedisConfig describes the Redis to connect to (see NewRedisClient).
+// RedisConfig describes the Redis to connect to (see config.NewRedisClient).
 type RedisConfig struct {
 	Addr       string   `mapstructure:"addr"`        // host:port of a single Redis
 	Addrs      []string `mapstructure:"addrs"`       // several: a Cluster, or Sentinels with MasterName

@@ -60,7 +60,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if cc, ok := rdb.(*redis.ClusterClient); ok && cc.Options().ClusterStateReloadInterval > 5*time.Second {
 		s.logger.Warn("ginsms: the cluster client reloads its slot map only every " +
 			cc.Options().ClusterStateReloadInterval.String() + ": after a master dies its slots answer 5002 until then; " +
-			"set ClusterStateReloadInterval to a second or two (NewRedisClient does)")
+			"set ClusterStateReloadInterval to a second or two (config.NewRedisClient does)")
 	}
 	var err error
 	if s.store, err = newCodeStore(rdb, cfg.SMS); err != nil {
