@@ -47,9 +47,12 @@ func (s *Service) Verify(ctx context.Context, phone, code, clientIP string) erro
 // missing, 4005 malformed, 4004 too many tries from the client's address, 4006 wrong,
 // 4007 no live code, 5002 storage down.
 func (s *Service) RequireSMSCode(fields middleware.FieldNames) gin.HandlerFunc {
-	// The configuration was validated by New, so this cannot fail.
-	inputs, _ := input.New(input.Config{PhonePattern: s.cfg.SMS.PhonePattern, CodeLength: s.cfg.SMS.CodeLength,
-		Fields: input.Fields{Phone: fields.Phone, SMSCode: fields.SMSCode}})
+	inputs := s.inputs // the default field names: the Service's own parser
+	if fields.Phone != "" || fields.SMSCode != "" {
+		// The configuration was validated by New, so this cannot fail.
+		inputs, _ = input.New(input.Config{PhonePattern: s.cfg.SMS.PhonePattern, CodeLength: s.cfg.SMS.CodeLength,
+			Fields: input.Fields{Phone: fields.Phone, SMSCode: fields.SMSCode}})
+	}
 	return func(c *gin.Context) {
 		if phone, ok := s.checkCode(c, inputs); ok {
 			c.Set(verifiedPhoneKey, phone)
