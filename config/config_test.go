@@ -148,3 +148,23 @@ func TestLoadSenderFromEnv(t *testing.T) {
 		t.Fatalf("twilio without a sender number: %v, want an error naming sender.twilio", err)
 	}
 }
+
+// The destination section from a file, a map of test numbers included, and from the
+// environment.
+func TestLoadDestination(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	yaml := "destination:\n  deny_countries: [NG]\n  test_numbers: { \"13700000001\": \"246810\" }\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GINSMS_DESTINATION_RANGE_LIMIT", "7")
+	cfg, err := config.Load(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Destination
+	if !d.Enabled || d.RangeLimit != 7 || len(d.DenyCountries) != 1 || d.DenyCountries[0] != "NG" ||
+		d.TestNumbers["13700000001"] != "246810" || d.Block != 12*time.Hour {
+		t.Fatalf("destination = %+v", d)
+	}
+}

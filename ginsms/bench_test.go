@@ -31,12 +31,14 @@ func (e *env) seedCaptchas(base, n int) {
 
 func noQuotas(c *ginsms.Config) {
 	c.SMS.DailyLimitPerPhone, c.SMS.HourlyLimitPerIP, c.SMS.DailyLimitTotal = 0, 0, 0
+	c.Destination.Enabled = false
 }
 
 // allQuotas counts every quota but sets none low enough to refuse: the benchmark measures
 // what counting costs.
 func allQuotas(c *ginsms.Config) {
 	c.SMS.DailyLimitPerPhone, c.SMS.HourlyLimitPerIP, c.SMS.DailyLimitTotal = 10, 1<<30, 1<<30
+	c.Destination.RangeLimit, c.Destination.TotalLimit = 1<<30, 1<<30 // the destination guard counts
 }
 
 // benchSend measures the whole success path in process: validation, three Redis round
@@ -67,6 +69,15 @@ func benchSendOn(b *testing.B, top topology, mutate func(*ginsms.Config)) {
 
 func BenchmarkSendSuccess(b *testing.B)       { benchSend(b, noQuotas) }
 func BenchmarkSendSuccessQuotas(b *testing.B) { benchSend(b, allQuotas) }
+
+// BenchmarkSendSuccessGuard is BenchmarkSendSuccess with the destination guard counting
+// (range and overall, limits that never refuse): what the guard costs a send.
+func BenchmarkSendSuccessGuard(b *testing.B) {
+	benchSend(b, func(c *ginsms.Config) {
+		noQuotas(c)
+		c.Destination.Enabled, c.Destination.RangeLimit, c.Destination.TotalLimit = true, 1<<30, 1<<30
+	})
+}
 
 // BenchmarkSendReplicaAcks is the success path on the Sentinel set's primary, without and
 // with a WAIT for its replica: what sms.replica_acks costs a send.

@@ -25,6 +25,8 @@ type Config struct {
 	Routes  RoutesConfig   `mapstructure:"routes"`
 	Captcha captcha.Config `mapstructure:"captcha"`
 	SMS     SMSConfig      `mapstructure:"sms"`
+	// Destination is the guard against SMS pumping (destination.go); on by default.
+	Destination DestinationConfig `mapstructure:"destination"`
 	// Sender selects the SMS provider; set Sender.Custom for a provider of one's own.
 	Sender sender.Config `mapstructure:"sender"`
 	// Messages overrides the errormsg of contract codes, e.g. {4004: "Too many requests"}.
@@ -107,8 +109,9 @@ func DefaultConfig() Config {
 			Key:                    "sms_%s",
 			FlagKey:                "is_send_%s",
 		},
-		Sender:   sender.DefaultConfig(),
-		Messages: map[int]string{},
+		Destination: DefaultDestinationConfig(),
+		Sender:      sender.DefaultConfig(),
+		Messages:    map[int]string{},
 	}
 }
 
@@ -121,6 +124,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.Captcha.Validate())
 	errs = append(errs, c.SMS.validate()...)
+	errs = append(errs, c.Destination.validate(c.SMS)...)
 	errs = append(errs, c.Sender.Validate())
 	for code := range c.Messages {
 		if contract.Code(code).DefaultText() == "" {

@@ -31,6 +31,13 @@ func TestConfigValidate(t *testing.T) {
 		{"captcha", func(c *ginsms.Config) { c.Captcha.Length = 0 }, "captcha.length"},
 		{"sender kind", func(c *ginsms.Config) { c.Sender.Kind = "pigeon" }, "sender.kind"},
 		{"verify quota", func(c *ginsms.Config) { c.SMS.HourlyVerifyLimitPerIP = -1 }, "sms.hourly_verify_limit_per_ip"},
+		{"range digits", func(c *ginsms.Config) { c.Destination.RangeDigits = 0 }, "destination.range_digits"},
+		{"range limit", func(c *ginsms.Config) { c.Destination.RangeLimit = -1 }, "destination.range_limit"},
+		{"block", func(c *ginsms.Config) { c.Destination.Block = 0 }, "destination.block"},
+		{"home country", func(c *ginsms.Config) { c.Destination.HomeCountry = "China" }, "destination.home_country"},
+		{"deny country", func(c *ginsms.Config) { c.Destination.DenyCountries = []string{"ng"} }, "destination.deny_countries"},
+		{"number type", func(c *ginsms.Config) { c.Destination.DenyTypes = []string{"satellite"} }, "destination.deny_types"},
+		{"guard off needs no window", func(c *ginsms.Config) { c.Destination.Enabled, c.Destination.Window = false, 0 }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,6 +20,13 @@
 // topology can work. The application owns the Redis client; New and Register never talk
 // to Redis. Package config reads a Config from YAML and the environment.
 //
+// The destination guard (DestinationConfig, on by default) stops SMS pumping: codes
+// sent to many numbers, usually of one range, and never verified are counted per number
+// range, per foreign country and overall; past its limit a range or country is refused
+// with 4008 for a block period (Service.Unblock lifts it). Country and number-type rules
+// (github.com/nyaruka/phonenumbers) refuse with 4008 at once. Test numbers get a fixed
+// code and never reach the provider.
+//
 // Every guarantee (a captcha serves one attempt; one SMS per phone per interval however
 // many requests race; quotas; a code verifies once; what a provider failure keeps) is
 // held by Redis itself, in one command or one Lua script, so it stands across many app

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ginsms/ginsms/internal/cfgerr"
+	"github.com/ginsms/ginsms/middleware"
 )
 
 // Sentinel errors. Storage failures are returned wrapped with the step that failed.
@@ -31,6 +32,11 @@ var (
 	ErrCodeExpired = errors.New("ginsms: sms code expired")
 	// ErrStorage reports that Redis could not be reached or answered an error (5002).
 	ErrStorage = errors.New("ginsms: storage unavailable")
+	// ErrDestinationRefused reports a phone the destination guard refuses (4008): its
+	// number range or country is blocked (RetryAfter says for how long), unverified sends
+	// overall are at their cap, or a country or number-type rule refuses it for good. It
+	// is middleware.ErrDestinationRefused, so RateLimit answers it too.
+	ErrDestinationRefused = middleware.ErrDestinationRefused
 )
 
 // RetryAfter returns how long the caller must wait before trying again after err, as
@@ -54,3 +60,6 @@ func (e *retryError) Error() string {
 	return e.err.Error() + ", retry in " + e.wait.Round(time.Second).String()
 }
 func (e *retryError) Unwrap() error { return e.err }
+
+// RetryAfter is the wait, for middleware.RateLimit's Retry-After.
+func (e *retryError) RetryAfter() time.Duration { return e.wait }

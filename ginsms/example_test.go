@@ -83,6 +83,8 @@ func ExampleService_SendCode() {
 			c.JSON(http.StatusOK, gin.H{"sent": true})
 		case errors.Is(err, ginsms.ErrTooFrequent):
 			c.JSON(http.StatusTooManyRequests, gin.H{"sent": false})
+		case errors.Is(err, ginsms.ErrDestinationRefused): // a blocked range or country, or a rule
+			c.JSON(http.StatusForbidden, gin.H{"sent": false})
 		case errors.Is(err, ginsms.ErrSendFailed): // refused (retry now) or unknown (see Retry-After)
 			c.JSON(http.StatusBadGateway, gin.H{"sent": false})
 		default: // ginsms.ErrStorage: no SMS went out
@@ -91,6 +93,32 @@ func ExampleService_SendCode() {
 	})...)
 	// Or the whole send route, answering as Register's does:
 	router.POST("/signup/code/:phone", sms.SendRoute()...)
+}
+
+// The destination guard of an international deployment, and an operator's route that
+// lifts a block which hit real users.
+func ExampleService_Unblock() {
+	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
+	defer rdb.Close()
+	cfg := ginsms.DefaultConfig()
+	cfg.SMS.PhonePattern = `^\+[1-9]\d{6,14}$` // E.164: parsed for country and number type
+	cfg.Destination.HomeCountry = "GB"         // other countries get a counter of their own
+	cfg.Destination.DenyCountries = []string{"KP"}
+	cfg.Destination.TestNumbers = map[string]string{"+447700900001": "246810"} // app-store review
+	router := gin.New()
+	sms, err := ginsms.Register(router, rdb, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	admin := router.Group("/admin", gin.BasicAuth(gin.Accounts{"ops": os.Getenv("OPS_PASSWORD")}))
+	admin.POST("/unblock/:phone", func(c *gin.Context) {
+		// Lifts the block of the phone's range (and of its country, if foreign).
+		if err := sms.Unblock(c.Request.Context(), c.Param("phone")); err != nil {
+			c.JSON(http.StatusBadRequest, gin.H{"unblocked": false})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"unblocked": true})
+	})
 }
 
 // Checking a code from Go, for a flow that is not a Gin route.

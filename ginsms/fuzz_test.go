@@ -14,7 +14,8 @@ import (
 
 // The only keys a request can create, whatever it sends (prefix removed).
 var allowedKey = regexp.MustCompile(`^(img_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|` +
-	`sms_1[3-9]\d{9}(:tries|:daily)?|is_send_1[3-9]\d{9}|sms_(verify_)?ip:[0-9.]+|sms_total)$`)
+	`sms_1[3-9]\d{9}(:tries|:daily|:known)?|is_send_1[3-9]\d{9}|sms_(verify_)?ip:[0-9.]+|sms_total|` +
+	`sms_range:1[3-9]\d{5}(:blocked)?|sms_unverified)$`)
 
 // Over the whole send and verify routes on the real Redis: no input panics the server,
 // and none creates a key outside the templates.

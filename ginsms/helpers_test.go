@@ -166,7 +166,7 @@ func (e *env) key(name string) string {
 			name = "is_send_{" + strings.TrimPrefix(name, "is_send_") + "}"
 		case strings.HasPrefix(name, "sms_"):
 			id, suffix := strings.TrimPrefix(name, "sms_"), ""
-			for _, s := range []string{":tries", ":daily"} {
+			for _, s := range []string{":tries", ":daily", ":known", ":blocked"} {
 				if strings.HasSuffix(id, s) {
 					id, suffix = strings.TrimSuffix(id, s), s
 				}

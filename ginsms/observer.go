@@ -20,8 +20,16 @@ type Observer struct {
 	// QuotaRefused is called when a limit refused a request: "interval", "phone_daily",
 	// "ip_hourly", "total_daily" (send), "captcha_ip" (image and audio), "verify_ip".
 	QuotaRefused func(quota string)
+	// DestinationRefused is called when the destination guard refused a send (4008):
+	// "range" or "country" (blocked), "total" (unverified sends at their cap),
+	// "country_rule" or "number_type" (refused by configuration).
+	DestinationRefused func(reason string)
+	// BlockStarted is called when a number range ("range") or a foreign country
+	// ("country") is blocked because its unverified sends passed the limit.
+	BlockStarted func(scope string)
 	// Sent is called after each call to the SMS provider: sender is sender.kind ("log",
-	// "webhook", "twilio", "aliyun") or "custom"; outcome is "sent", "refused" (taken back)
+	// "webhook", "twilio", "aliyun"), "custom", or "test" for a test number (no provider
+	// call); outcome is "sent", "refused" (taken back)
 	// or "unknown" (kept: the SMS may still arrive); took is how long the call lasted.
 	Sent func(sender, outcome string, took time.Duration)
 	// VerifyExhausted is called when a code is deleted after sms.max_verify_attempts

@@ -14,7 +14,9 @@ import (
 	"github.com/ginsms/ginsms/ginsms"
 )
 
-func phoneN(i int) string { return fmt.Sprintf("139%08d", i) }
+// phoneN is phone i, each in a number range of its own (i < 10000), so that the
+// destination guard's range counters stay out of the tests of other limits.
+func phoneN(i int) string { return fmt.Sprintf("139%04d0000", i) }
 
 // sendFrom walks the send flow for phone from the client address remote.
 func (e *env) sendFrom(phone, remote string, captchaN int) answer {

@@ -121,9 +121,10 @@ func testSendStoresKeysAndTTLs(t *testing.T, top topology) {
 	if _, ok := e.get("img_" + u); ok {
 		t.Error("captcha not consumed")
 	}
-	// The only other key is the per-phone and per-IP quota count.
+	// The only other keys are the per-phone and per-IP quota counts, and the destination
+	// guard's unverified-send counts of the phone's range and overall.
 	want := map[string]bool{"sms_" + testPhone: true, "is_send_" + testPhone: true,
-		"sms_" + testPhone + ":daily": true, "sms_ip:192.0.2.1": true}
+		"sms_" + testPhone + ":daily": true, "sms_ip:192.0.2.1": true, "sms_range:1380013": true, "sms_unverified": true}
 	for _, k := range e.keys() {
 		if !want[k] {
 			t.Errorf("unexpected key %q", k)

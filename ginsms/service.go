@@ -63,9 +63,17 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 			"set ClusterStateReloadInterval to a second or two (config.NewRedisClient does)")
 	}
 	var err error
-	if s.store, err = newCodeStore(rdb, cfg.SMS); err != nil {
+	if s.store, err = newCodeStore(rdb, cfg.SMS, cfg.Destination); err != nil {
 		return nil, err
 	}
+	s.store.dest.logger = s.logger
+	if f := cfg.Observer.DestinationRefused; f != nil {
+		s.store.dest.refusedBy = f
+	}
+	if f := cfg.Observer.BlockStarted; f != nil {
+		s.store.dest.blocked = f
+	}
+	s.warnTestNumbers()
 	if s.captchas, err = captcha.NewStore(rdb, cfg.Captcha); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
@@ -172,6 +180,10 @@ func (s *Service) answer(c *gin.Context, err error, ok contract.Code) {
 		s.resp.Write(c, ok)
 	case errors.Is(err, ErrTooFrequent):
 		s.resp.AbortRetry(c, contract.CodeTooFrequent, wait)
+	case errors.Is(err, ErrDestinationRefused) && retry:
+		s.resp.AbortRetry(c, contract.CodeDestinationRefused, wait)
+	case errors.Is(err, ErrDestinationRefused):
+		s.resp.Abort(c, contract.CodeDestinationRefused)
 	case errors.Is(err, ErrSendFailed) && retry:
 		s.resp.AbortRetry(c, contract.CodeSenderFailed, wait)
 	case errors.Is(err, ErrSendFailed):
@@ -190,9 +202,11 @@ func (s *Service) answer(c *gin.Context, err error, ok contract.Code) {
 // SendCode is the store-and-send step of the send route, for a handler of one's own after
 // middleware.RateLimit and middleware.CaptchaGuard: it draws a code, stores it in one
 // atomic Redis step only if the phone may be sent one (its flag is absent and every quota
-// has room, counted against clientIP, c.ClientIP(), when the per-IP quota is on), and sends
-// it. It returns nil when the provider accepted the message; ErrTooFrequent (RetryAfter
-// says how long) when the phone or a quota refused; ErrSendFailed when the provider did
+// has room, counted against clientIP, c.ClientIP(), when the per-IP quota is on, and the
+// destination guard lets it through), and sends it (a test number's fixed code is stored
+// and not sent). It returns nil when the provider accepted the message; ErrTooFrequent
+// (RetryAfter says how long) when the phone or a quota refused; ErrDestinationRefused
+// when the destination guard did (RetryAfter tells a block's remaining time); ErrSendFailed when the provider did
 // not take it (see ErrSendFailed for what was kept); ErrInvalidInput for a phone not of
 // the configured form; an error wrapping ErrStorage when Redis failed, in which case no
 // SMS was sent.
@@ -207,9 +221,12 @@ func (s *Service) SendCode(ctx context.Context, phone, clientIP string) error {
 }
 
 func (s *Service) sendCode(ctx context.Context, phone, network string) error {
-	code, err := newCode(s.cfg.SMS.CodeLength)
-	if err != nil {
-		return err
+	code, test := s.cfg.Destination.TestNumbers[phone]
+	if !test {
+		var err error
+		if code, err = newCode(s.cfg.SMS.CodeLength); err != nil {
+			return err
+		}
 	}
 	// From here on the request is committed (its captcha is spent): a client that goes
 	// away must not leave a stored code unsent or a send half taken back.
@@ -222,6 +239,15 @@ func (s *Service) sendCode(ctx context.Context, phone, network string) error {
 		return &retryError{err: ErrTooFrequent, wait: wait}
 	}
 	stored := time.Now()
+	if test {
+		// A test number's fixed code is stored like any other, and never reaches the
+		// provider; the observer counts it apart.
+		if sent := s.cfg.Observer.Sent; sent != nil {
+			sent("test", "sent", 0)
+		}
+		s.logger.InfoContext(ctx, "ginsms: test number: fixed code stored, no SMS sent", "phone", mask.Phone(phone))
+		return nil
+	}
 	// sender.New bounds every Send by sender.timeout (ctx itself no longer ends).
 	err = s.sender.Send(ctx, sender.Message{Phone: phone, Code: code, ID: newMessageID()})
 	if sent := s.cfg.Observer.Sent; sent != nil {

@@ -26,13 +26,17 @@ var (
 	unstoreCodeSrc string
 	//go:embed lua/verify_code.lua
 	verifyCodeSrc string
+	//go:embed lua/count_unverified.lua
+	countUnverifiedSrc string
 
 	storeCodeScript   = redisx.NewScript(storeCodeSrc)
 	unstoreCodeScript = redisx.NewScript(unstoreCodeSrc)
 	verifyCodeScript  = redisx.NewScript(verifyCodeSrc)
+	// countUnverifiedScript counts the destination guard's unverified sends (destination.go).
+	countUnverifiedScript = redisx.NewScript(countUnverifiedSrc)
 
 	// scripts lists every script, for Check.
-	scripts = []*redisx.Script{storeCodeScript, unstoreCodeScript, verifyCodeScript, redisx.Reserve, redisx.Release}
+	scripts = []*redisx.Script{storeCodeScript, unstoreCodeScript, verifyCodeScript, countUnverifiedScript, redisx.Reserve, redisx.Release}
 )
 
 // Quota windows. Each counter starts its window at its first count and expires with it.
@@ -62,9 +66,15 @@ const (
 //	sms_ip:<ip>            sends from one IP (IPv6: its /64) in the hour
 //	sms_verify_ip:<ip>     verify attempts from one IP in the hour
 //	sms_total              sends from everyone in the day (spending cap)
+//	sms_<phone>:known      the phone verified a code (destination.known_for)
+//	sms_range:<range>      unverified sends to a number range in the window
+//	sms_range:<range>:blocked    the range is refused (destination.block)
+//	sms_country:<cc>       unverified sends to a foreign country in the window
+//	sms_country:<cc>:blocked     the country is refused
+//	sms_unverified         unverified sends to every destination in the window
 type smsKeys struct {
-	code, flag, tries, daily keys.Template
-	total                    string
+	code, flag, tries, daily, known keys.Template
+	total, unverified               string
 }
 
 func newSMSKeys(s SMSConfig) (smsKeys, error) {
@@ -77,11 +87,17 @@ func newSMSKeys(s SMSConfig) (smsKeys, error) {
 		return smsKeys{}, configError("sms.flag_key", "%v, got %q", err, s.FlagKey)
 	}
 	return smsKeys{code: code, flag: flag, tries: code.With(":tries"), daily: code.With(":daily"),
-		total: code.Key("total")}, nil
+		known: code.With(":known"), total: code.Key("total"), unverified: code.Key("unverified")}, nil
 }
 
 func (k smsKeys) ip(network string) string       { return k.code.Key("ip:" + network) }
 func (k smsKeys) verifyIP(network string) string { return k.code.Key("verify_ip:" + network) }
+
+// A block key is its counter's key with a suffix, so that both share a cluster slot.
+func (k smsKeys) rangeCount(rng string) string  { return k.code.Key("range:" + rng) }
+func (k smsKeys) rangeBlock(rng string) string  { return k.code.With(":blocked").Key("range:" + rng) }
+func (k smsKeys) countryCount(cc string) string { return k.code.Key("country:" + cc) }
+func (k smsKeys) countryBlock(cc string) string { return k.code.With(":blocked").Key("country:" + cc) }
 
 // quotas holds the limits; a zero limit is off.
 type quotas struct {
@@ -100,14 +116,16 @@ type codeStore struct {
 	ackTimeout  time.Duration      // sms.replica_ack_timeout
 	refused     func(quota string) // tells the observer which quota refused
 	exhausted   func()             // tells the observer a code died of wrong tries
+	dest        *destGuard         // the destination guard (destination.go)
 }
 
-func newCodeStore(rdb redis.UniversalClient, s SMSConfig) (*codeStore, error) {
+func newCodeStore(rdb redis.UniversalClient, s SMSConfig, d DestinationConfig) (*codeStore, error) {
 	k, err := newSMSKeys(s)
 	if err != nil {
 		return nil, err
 	}
 	return &codeStore{
+		dest: newDestGuard(d, k),
 		rdb:  rdb,
 		keys: k,
 		quotas: quotas{perPhone: s.DailyLimitPerPhone, perIP: s.HourlyLimitPerIP, total: s.DailyLimitTotal,
@@ -134,12 +152,33 @@ type counterRead struct {
 	used, ttl *redisx.Call
 }
 
-// SendWait implements middleware.SendLimiter: one round trip that reads the phone's flag
-// and every quota that is on, and returns the longest wait among those that refuse.
+// SendWait implements middleware.SendLimiter: one round trip that reads the phone's flag,
+// every quota that is on and the destination's blocks, and returns the longest wait among
+// the quotas that refuse. A refused destination is an error wrapping
+// ErrDestinationRefused (4008), with RetryAfter when the block is temporary; a country or
+// number-type rule refuses without reaching Redis.
 func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.Duration, error) {
 	network := input.Network(clientIP)
+	dest := s.dest.classify(phone)
+	if dest.refused != "" {
+		s.dest.refusedBy(dest.refused)
+		return 0, destinationError(0)
+	}
 	flag := redisx.Once(ctx, "pttl", s.keys.flag.Key(phone))
 	cmds := []redis.Cmder{flag}
+	destReads := s.dest.reads(ctx, dest)
+	var known *redisx.Call
+	if len(destReads) > 0 {
+		known = redisx.Once(ctx, "exists", s.keys.known.Key(phone))
+		cmds = append(cmds, known)
+		for _, r := range destReads {
+			if r.block != nil {
+				cmds = append(cmds, r.block)
+			} else {
+				cmds = append(cmds, r.used, r.ttl)
+			}
+		}
+	}
 	var counters [3]counterRead
 	n := 0
 	read := func(quota string, limit int, window time.Duration, key string) {
@@ -164,6 +203,13 @@ func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.
 	}
 	flagTTL, _ := flag.Int64()
 	wait, quota := flagWait(flagTTL, s.interval), quotaInterval
+	if wait == 0 && known != nil {
+		isKnown, _ := known.Int()
+		if w, reason := s.dest.verdict(destReads, isKnown == 1); w > 0 {
+			s.dest.refusedBy(reason)
+			return 0, destinationError(w)
+		}
+	}
 	for _, c := range counters[:n] {
 		used, err := c.used.Int()
 		if err != nil || used < c.limit {
@@ -199,19 +245,28 @@ func flagWait(pttl int64, interval time.Duration) time.Duration {
 // sendRecord is what store took for one send, so that unstore can give it back exactly.
 type sendRecord struct {
 	phone, network, code string
-	phone1, ip, total    bool // which steps counted: the phone's script, the IP and total counters
+	phone1, ip, total    bool          // which steps counted: the phone's script, the IP and total counters
+	dest                 []destCounter // the destination counters that counted
+	blocks               []string      // block keys to set as this send is taken back
 }
 
 // store stores code for the phone and counts every quota that is on, in one round trip:
 // the phone's script (flag, code, tries, per-phone count; one slot) and, when on, one
-// reservation each for the per-IP and total counters (their own slots). If any of them
-// refuses, what the others took is given back and store reports the longest wait and its
-// quota. If Redis fails, only the steps known to have run are given back: a step whose
-// reply was lost may have run, and keeps the phone locked rather than risk a second SMS.
+// reservation each for the per-IP and total counters and the destination's unverified-send
+// counters (their own slots). If any of them refuses, what the others took is given back
+// and store reports the longest wait and its quota; a destination refusal is an error
+// wrapping ErrDestinationRefused. If Redis fails, only the steps known to have run are
+// given back: a step whose reply was lost may have run, and keeps the phone locked rather
+// than risk a second SMS.
 func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec sendRecord, wait time.Duration, err error) {
 	rec = sendRecord{phone: phone, network: network, code: code}
+	dest := s.dest.classify(phone)
+	if dest.refused != "" {
+		s.dest.refusedBy(dest.refused)
+		return sendRecord{}, 0, destinationError(0)
+	}
 	phoneCall := storeCodeScript.Call(ctx,
-		[]string{s.keys.flag.Key(phone), s.keys.code.Key(phone), s.keys.tries.Key(phone), s.keys.daily.Key(phone)},
+		[]string{s.keys.flag.Key(phone), s.keys.code.Key(phone), s.keys.tries.Key(phone), s.keys.daily.Key(phone), s.keys.known.Key(phone)},
 		code, s.codeTTL.Milliseconds(), s.interval.Milliseconds(), s.quotas.perPhone, phoneWindow.Milliseconds())
 	cmds := []redis.Cmder{phoneCall}
 	var ipCall, totalCall *redisx.Call
@@ -222,6 +277,10 @@ func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec
 	if s.quotas.total > 0 {
 		totalCall = redisx.Reserve.Call(ctx, []string{s.keys.total}, s.quotas.total, totalWindow.Milliseconds())
 		cmds = append(cmds, totalCall)
+	}
+	destCounters, destCalls := s.dest.reserve(ctx, dest)
+	for _, c := range destCalls {
+		cmds = append(cmds, c)
 	}
 	var runErr error
 	if s.replicas > 0 {
@@ -247,14 +306,48 @@ func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec
 	rec.phone1 = took(phoneCall, phoneQuota)
 	rec.ip = took(ipCall, quotaIPHourly)
 	rec.total = took(totalCall, quotaTotalDaily)
+	// A phone that verified a code before (its :known key, read by its own script) passes
+	// the destination counters: they stop pumping, not the users they have seen verify.
+	known := false
+	if vals, _ := phoneCall.Int64Slice(); rec.phone1 && len(vals) == 3 && vals[2] == 1 {
+		known = true
+	}
+	var destWait time.Duration
+	destReason := ""
+	for i, c := range destCalls {
+		ok, w, err := redisx.Verdict(c)
+		if err != nil {
+			continue // runErr holds it
+		}
+		if ok {
+			rec.dest = append(rec.dest, destCounters[i])
+			continue
+		}
+		if vals, _ := c.Int64Slice(); len(vals) == 3 && vals[2] == 2 && rec.phone1 && !known {
+			// Full, and this send would have gone out: the block starts, in the round
+			// trip that takes the send back.
+			rec.blocks = append(rec.blocks, destCounters[i].block)
+			s.dest.started(ctx, destCounters[i].scope, dest)
+		}
+		if !known && w > destWait {
+			destWait, destReason = w, destCounters[i].scope
+		}
+	}
+	if runErr == nil && wait == 0 && destWait > 0 && rec.phone1 {
+		wait = destWait // taken back below, answered 4008
+	}
 	if runErr != nil || wait > 0 {
-		if rec.phone1 || rec.ip || rec.total {
+		if rec.phone1 || rec.ip || rec.total || len(rec.dest) > 0 || len(rec.blocks) > 0 {
 			if err := s.unstore(context.WithoutCancel(ctx), rec); err != nil && runErr == nil {
 				runErr = err
 			}
 		}
 		if runErr != nil {
 			return sendRecord{}, 0, storageError("store", "store code and count quotas", runErr)
+		}
+		if destWait > 0 && wait == destWait && rec.phone1 && refusedBy == "" {
+			s.dest.refusedBy(destReason)
+			return sendRecord{}, 0, destinationError(destWait)
 		}
 		s.refused(refusedBy)
 		return sendRecord{}, wait, nil
@@ -316,6 +409,10 @@ func (s *codeStore) unstore(ctx context.Context, rec sendRecord) error {
 	if rec.total {
 		cmds = append(cmds, redisx.Release.Call(ctx, []string{s.keys.total}))
 	}
+	cmds = append(cmds, s.dest.release(ctx, rec.dest)...)
+	for _, b := range rec.blocks {
+		cmds = append(cmds, redisx.Once(ctx, "set", b, "1", "px", s.dest.cfg.Block.Milliseconds()))
+	}
 	if len(cmds) == 0 {
 		return nil
 	}
@@ -344,7 +441,8 @@ func (s *codeStore) verify(ctx context.Context, phone, code, network string) err
 			return &retryError{err: ErrTooFrequent, wait: wait}
 		}
 	}
-	call := verifyCodeScript.Call(ctx, []string{s.keys.code.Key(phone), s.keys.tries.Key(phone)}, code, s.maxAttempts)
+	call := verifyCodeScript.Call(ctx, []string{s.keys.code.Key(phone), s.keys.tries.Key(phone), s.keys.known.Key(phone)},
+		code, s.maxAttempts, s.dest.knownFor().Milliseconds())
 	if err := redisx.Run(ctx, s.rdb, call); err != nil {
 		return storageError("verify", "verify code", err)
 	}
@@ -354,6 +452,15 @@ func (s *codeStore) verify(ctx context.Context, phone, code, network string) err
 	}
 	switch n {
 	case 1:
+		// The verified send leaves the destination's unverified counts: one more round
+		// trip, on success only (the counters live in other slots than the phone's).
+		if release := s.dest.release(ctx, s.dest.counters(s.dest.classify(phone))); len(release) > 0 {
+			if err := redisx.Run(context.WithoutCancel(ctx), s.rdb, release...); err != nil {
+				// The code is consumed and the user verified: answer success, and let
+				// the counts expire with their window.
+				s.dest.logger.ErrorContext(ctx, "ginsms: taking a verified send off the unverified counts", "err", err)
+			}
+		}
 		return nil
 	case 0:
 		return ErrCodeWrong

@@ -25,7 +25,9 @@ func VerifiedPhone(c *gin.Context) (string, bool) {
 // and counts a try; after sms.max_verify_attempts wrong tries the code is deleted. With
 // no live code (never sent, expired, used, or deleted) it returns ErrCodeExpired, the
 // same for a phone that was never sent one, so answers do not tell which phones exist.
-// The comparison does the same work wherever the codes differ.
+// The comparison does the same work wherever the codes differ. A right code marks the
+// phone known (destination.known_for) and, in one more round trip, takes its send off the
+// destination guard's unverified counts.
 //
 // clientIP (c.ClientIP()) is counted against sms.hourly_verify_limit_per_ip first, in a
 // round trip of its own; past the limit Verify returns ErrTooFrequent (RetryAfter says how

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -67,6 +68,14 @@ func (f *fakeLimiter) SendWait(_ context.Context, phone, ip string) (time.Durati
 	return f.wait, f.err
 }
 
+// blocked is a limiter's refusal of a blocked destination, with the block's remaining time.
+type blocked struct{ wait time.Duration }
+
+func (b blocked) Error() string             { return "range blocked" }
+func (b blocked) Unwrap() error             { return middleware.ErrDestinationRefused }
+func (b blocked) RetryAfter() time.Duration { return b.wait }
+func blockedFor(wait time.Duration) error   { return blocked{wait} }
+
 // fakeVerifier holds captchas in memory, consumed on every attempt.
 type fakeVerifier struct {
 	answers map[string]string
@@ -122,6 +131,8 @@ func TestSendChain(t *testing.T) {
 		{name: "uuid not canonical", method: "GET", target: "/sms_codes/13800138000?imgcode=1234&uuid=1b4e28ba2fa141d2883f0016d3cca427", want: 4005, wantStatus: 400, wantCaptcha: true},
 		{name: "uuid with key syntax", method: "GET", target: "/sms_codes/13800138000?imgcode=1234&uuid=*", want: 4005, wantStatus: 400, wantCaptcha: true},
 		{name: "limited", method: "GET", target: "/sms_codes/13800138000?imgcode=1234&uuid=" + uuid, wait: 1500 * time.Millisecond, want: 4004, wantStatus: 429, wantRetry: "2", wantLimited: true, wantCaptcha: true},
+		{name: "destination blocked", method: "GET", target: "/sms_codes/13800138000?imgcode=1234&uuid=" + uuid, limErr: blockedFor(90 * time.Second), want: 4008, wantStatus: 403, wantRetry: "90", wantLimited: true, wantCaptcha: true},
+		{name: "destination refused for good", method: "GET", target: "/sms_codes/13800138000?imgcode=1234&uuid=" + uuid, limErr: fmt.Errorf("number type: %w", middleware.ErrDestinationRefused), want: 4008, wantStatus: 403, wantLimited: true, wantCaptcha: true},
 		{name: "limiter down", method: "GET", target: "/sms_codes/13800138000?imgcode=1234&uuid=" + uuid, limErr: storageDown, want: 5002, wantStatus: 503, wantLimited: true, wantCaptcha: true},
 		{name: "verifier down", method: "GET", target: "/sms_codes/13800138000?imgcode=1234&uuid=" + uuid, verErr: storageDown, want: 5002, wantStatus: 503, wantLimited: true, wantCaptcha: true},
 		{name: "wrong answer", method: "GET", target: "/sms_codes/13800138000?imgcode=9999&uuid=" + uuid, want: 4003, wantStatus: 400, wantLimited: true},

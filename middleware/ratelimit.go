@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,6 +20,12 @@ type SendLimiter interface {
 	// before another SMS may be sent; 0 means it may be sent now.
 	SendWait(ctx context.Context, phone, clientIP string) (time.Duration, error)
 }
+
+// ErrDestinationRefused is wrapped by a SendLimiter's error when the phone may not be
+// sent codes now (its number range or country is blocked, or a country or number-type
+// rule refuses it): RateLimit answers 4008, with Retry-After when the error also has a
+// RetryAfter() time.Duration method that returns more than 0.
+var ErrDestinationRefused = errors.New("ginsms: destination refused")
 
 // ValidateSend returns a middleware that validates every input of a send request in the
 // contract's order, 4001 if any of phone, uuid and imgcode is missing or blank, then 4005
@@ -43,9 +50,10 @@ func ValidateSend(cfg Config) (gin.HandlerFunc, error) {
 
 // RateLimit returns a middleware that aborts with 4004 (HTTP 429 and Retry-After in
 // seconds) while the phone may not be sent another SMS, before anything else is done; in
-// particular the captcha is not touched. The phone comes from ValidateSend when it ran
-// first, otherwise from the request: 4001 missing, 4005 malformed. A limiter error is
-// answered by cfg.ErrorHandler.
+// particular the captcha is not touched; likewise with 4008 (HTTP 403) when the limiter
+// refuses the destination (ErrDestinationRefused). The phone comes from ValidateSend when
+// it ran first, otherwise from the request: 4001 missing, 4005 malformed. Any other
+// limiter error is answered by cfg.ErrorHandler.
 func RateLimit(limiter SendLimiter, cfg Config) (gin.HandlerFunc, error) {
 	if limiter == nil {
 		return nil, fmt.Errorf("%w: RateLimit needs a SendLimiter", ErrInvalidConfig)
@@ -60,6 +68,15 @@ func RateLimit(limiter SendLimiter, cfg Config) (gin.HandlerFunc, error) {
 			return
 		}
 		wait, err := limiter.SendWait(c.Request.Context(), phone, c.ClientIP())
+		if errors.Is(err, ErrDestinationRefused) {
+			var r interface{ RetryAfter() time.Duration }
+			if errors.As(err, &r) && r.RetryAfter() > 0 {
+				b.resp.AbortRetry(c, contract.CodeDestinationRefused, r.RetryAfter())
+			} else {
+				b.resp.Abort(c, contract.CodeDestinationRefused)
+			}
+			return
+		}
 		if err != nil {
 			b.onError(c, err)
 			return

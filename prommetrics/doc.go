@@ -29,15 +29,21 @@
 //	                                                                    sms.max_verify_attempts wrong tries
 //	ginsms_storage_errors_total             counter    op               failed Redis steps: captcha, send_wait,
 //	                                                                    store, take_back, verify, check
+//	ginsms_destination_refusals_total       counter    reason           sends refused by the destination guard
+//	                                                                    (4008): range, country, total,
+//	                                                                    country_rule, number_type
+//	ginsms_destination_blocks_total         counter    scope            blocks started (range, country) by
+//	                                                                    unverified sends past the limit
 //
 // No label ever holds a phone, an IP or a code: every label value comes from a short
 // fixed list, so the number of series is bounded.
 //
 // Series that exist before anything happened, so that dashboards show zeros and rate()
 // sees the first event: every quota of ginsms_quota_refusals_total, every op of
-// ginsms_storage_errors_total, and for each route of ginsms_requests_total the codes that
+// ginsms_storage_errors_total, every reason and scope of the destination metrics, and for
+// each route of ginsms_requests_total the codes that
 // route can answer (image: 200, 4001, 4004, 4005, 5002; audio: the same and 4002; send:
-// 200, 4001 to 4005, 5001, 5002; verify: 200, 4001, 4004 to 4007, 5002). A sender is
+// 200, 4001 to 4005, 4008, 5001, 5002; verify: 200, 4001, 4004 to 4007, 5002). A sender is
 // known only once it is called: ginsms_sms_sent_total and ginsms_sender_duration_seconds
 // get its three outcomes at its first call.
 //

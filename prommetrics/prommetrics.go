@@ -19,12 +19,15 @@ var (
 	routeCodes = map[string][]int{
 		"image":  {200, 4001, 4004, 4005, 5002},
 		"audio":  {200, 4001, 4002, 4004, 4005, 5002},
-		"send":   {200, 4001, 4002, 4003, 4004, 4005, 5001, 5002},
+		"send":   {200, 4001, 4002, 4003, 4004, 4005, 4008, 5001, 5002},
 		"verify": {200, 4001, 4004, 4005, 4006, 4007, 5002},
 	}
 	quotas     = []string{"interval", "phone_daily", "ip_hourly", "total_daily", "captcha_ip", "verify_ip"}
 	storageOps = []string{"captcha", "send_wait", "store", "take_back", "verify", "check"}
 	outcomes   = []string{"sent", "refused", "unknown"}
+	// destReasons are the destination guard's refusals; blockScopes what it blocks.
+	destReasons = []string{"range", "country", "total", "country_rule", "number_type"}
+	blockScopes = []string{"range", "country"}
 )
 
 // durationBuckets resolve a provider call from 50 ms to 10 s (sender.timeout is 5 s by
@@ -65,11 +68,21 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 			Name: "ginsms_storage_errors_total",
 			Help: "Redis steps that failed, by op: " + strings.Join(storageOps, ", ") + ".",
 		}, []string{"op"}),
+		destRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ginsms_destination_refusals_total",
+			Help: "Sends the destination guard refused (4008), by reason: range, country (blocked), total (unverified sends at their cap), country_rule, number_type.",
+		}, []string{"reason"}),
+		blocks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ginsms_destination_blocks_total",
+			Help: "Blocks started because unverified sends passed the limit, by scope: range, country.",
+		}, []string{"scope"}),
 		answers:     map[answer]prometheus.Counter{},
 		quotaSeries: map[string]prometheus.Counter{},
 		opSeries:    map[string]prometheus.Counter{},
+		destSeries:  map[string]prometheus.Counter{},
+		blockSeries: map[string]prometheus.Counter{},
 	}
-	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage}
+	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage, m.destRefusals, m.blocks}
 	for i, c := range collectors {
 		if err := reg.Register(c); err != nil {
 			for _, done := range collectors[:i] {
@@ -89,12 +102,20 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 	for _, op := range storageOps {
 		m.opSeries[op] = m.storage.WithLabelValues(op)
 	}
+	for _, r := range destReasons {
+		m.destSeries[r] = m.destRefusals.WithLabelValues(r)
+	}
+	for _, s := range blockScopes {
+		m.blockSeries[s] = m.blocks.WithLabelValues(s)
+	}
 	return ginsms.Observer{
-		Answered:        m.answered,
-		QuotaRefused:    m.quotaRefused,
-		Sent:            m.sentBy,
-		VerifyExhausted: m.exhausted.Inc,
-		StorageFailed:   m.storageFailed,
+		Answered:           m.answered,
+		QuotaRefused:       m.quotaRefused,
+		DestinationRefused: func(reason string) { inc(m.destSeries, m.destRefusals, reason) },
+		BlockStarted:       func(scope string) { inc(m.blockSeries, m.blocks, scope) },
+		Sent:               m.sentBy,
+		VerifyExhausted:    m.exhausted.Inc,
+		StorageFailed:      m.storageFailed,
 	}, nil
 }
 
@@ -102,12 +123,15 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 // without hashing labels on every request. The maps are read-only after New.
 type metrics struct {
 	requests, refusals, sent, storage *prometheus.CounterVec
+	destRefusals, blocks              *prometheus.CounterVec
 	took                              *prometheus.HistogramVec
 	exhausted                         prometheus.Counter
 
 	answers     map[answer]prometheus.Counter
 	quotaSeries map[string]prometheus.Counter
 	opSeries    map[string]prometheus.Counter
+	destSeries  map[string]prometheus.Counter
+	blockSeries map[string]prometheus.Counter
 	senders     sync.Map // sender name → *senderSeries
 }
 
@@ -136,6 +160,15 @@ func (m *metrics) quotaRefused(quota string) {
 		return
 	}
 	m.refusals.WithLabelValues(quota).Inc()
+}
+
+// inc adds one to the series of label, looked up in known first.
+func inc(known map[string]prometheus.Counter, vec *prometheus.CounterVec, label string) {
+	if c, ok := known[label]; ok {
+		c.Inc()
+		return
+	}
+	vec.WithLabelValues(label).Inc()
 }
 
 func (m *metrics) storageFailed(op string) {

@@ -37,6 +37,8 @@ func callEveryHook(obs ginsms.Observer) {
 	obs.Sent("log", "sent", 120*time.Millisecond)
 	obs.VerifyExhausted()
 	obs.StorageFailed("store")
+	obs.DestinationRefused("range")
+	obs.BlockStarted("range")
 }
 
 // series flattens what reg gathers to "name{label="value",...}" → value; a histogram
@@ -109,8 +111,8 @@ func TestLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 6 {
-		t.Errorf("%d metric families, want 6", len(mfs))
+	if len(mfs) != 8 {
+		t.Errorf("%d metric families, want 8", len(mfs))
 	}
 	for _, mf := range mfs {
 		if mf.GetHelp() == "" {
@@ -147,8 +149,11 @@ ginsms_verify_attempts_exhausted_total 0
 	if err != nil {
 		t.Error(err)
 	}
-	if n, err := testutil.GatherAndCount(reg, "ginsms_requests_total"); err != nil || n != 26 {
-		t.Errorf("ginsms_requests_total: %d series (%v), want 26: every code each route can answer", n, err)
+	if n, err := testutil.GatherAndCount(reg, "ginsms_requests_total"); err != nil || n != 27 {
+		t.Errorf("ginsms_requests_total: %d series (%v), want 27: every code each route can answer", n, err)
+	}
+	if n, err := testutil.GatherAndCount(reg, "ginsms_destination_refusals_total", "ginsms_destination_blocks_total"); err != nil || n != 7 {
+		t.Errorf("destination metrics: %d series (%v), want 7: every reason and scope", n, err)
 	}
 	for k, v := range series(t, reg) {
 		if v != 0 {
@@ -182,6 +187,13 @@ func TestHooks(t *testing.T) {
 		{"exhausted", func(o ginsms.Observer) { o.VerifyExhausted() }, `ginsms_verify_attempts_exhausted_total{} 1`},
 		{"storage", func(o ginsms.Observer) { o.StorageFailed("send_wait") }, `ginsms_storage_errors_total{op="send_wait"} 1`},
 		{"storage unknown op", func(o ginsms.Observer) { o.StorageFailed("unknown") }, `ginsms_storage_errors_total{op="unknown"} 1`},
+		{"destination refused", func(o ginsms.Observer) { o.DestinationRefused("number_type") }, `ginsms_destination_refusals_total{reason="number_type"} 1`},
+		{"block started", func(o ginsms.Observer) { o.BlockStarted("country") }, `ginsms_destination_blocks_total{scope="country"} 1`},
+		{"sent to a test number", func(o ginsms.Observer) { o.Sent("test", "sent", 0) }, strings.Join([]string{
+			durationBuckets("test", "sent", 0),
+			`ginsms_sender_duration_seconds_count{outcome="sent",sender="test"} 1`,
+			`ginsms_sms_sent_total{outcome="sent",sender="test"} 1`,
+		}, "\n")},
 		{"sent", func(o ginsms.Observer) { o.Sent("twilio", "sent", 300*time.Millisecond) }, strings.Join([]string{
 			durationBuckets("twilio", "sent", .3),
 			`ginsms_sender_duration_seconds_count{outcome="sent",sender="twilio"} 1`,

@@ -97,6 +97,7 @@
         4005: 'Check the mobile number and the codes.',
         4006: 'Wrong SMS code.',
         4007: 'The SMS code has expired or was already used. Get a new one.',
+        4008: 'This number cannot receive codes now.',
         5001: 'The SMS could not be sent. Try again.',
         5002: 'The service is unavailable. Try again later.',
       },

@@ -5,9 +5,11 @@
 -- KEYS[2] code   sms_<phone>
 -- KEYS[3] tries  sms_<phone>:tries   (wrong verify attempts; a new code resets it)
 -- KEYS[4] daily  sms_<phone>:daily   (sends in the per-phone window)
+-- KEYS[5] known  sms_<phone>:known   (the phone verified a code: it passes the
+--                                     destination guard's counters)
 -- ARGV[1] code, ARGV[2] code TTL ms, ARGV[3] send interval ms,
 -- ARGV[4] per-phone limit (0 = off), ARGV[5] per-phone window ms
--- Returns {1, 0} when stored, {0, wait_ms, 1} when the flag refuses, {0, wait_ms, 2}
+-- Returns {1, 0, known} when stored (known 1 or 0), {0, wait_ms, 1} when the flag refuses, {0, wait_ms, 2}
 -- when the daily quota does.
 local wait = redis.call('PTTL', KEYS[1])
 if wait ~= -2 then
@@ -30,4 +32,4 @@ end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[3])
 redis.call('DEL', KEYS[3])
-return {1, 0}
+return {1, 0, redis.call('EXISTS', KEYS[5])}

@@ -3,7 +3,9 @@
 -- whatever the position of the first differing digit.
 -- KEYS[1] code   sms_<phone>
 -- KEYS[2] tries  sms_<phone>:tries   (same slot)
--- ARGV[1] submitted code, ARGV[2] max wrong tries
+-- KEYS[3] known  sms_<phone>:known   (same slot; the phone verified a code)
+-- ARGV[1] submitted code, ARGV[2] max wrong tries, ARGV[3] how long a verified phone
+-- stays known in ms (0 = not kept)
 -- Returns 1 right, 0 wrong, 2 wrong and the last try (the code is gone), -1 no live code.
 local stored = redis.call('GET', KEYS[1])
 if not stored then
@@ -17,6 +19,9 @@ for i = 1, #stored do
 end
 if diff == 0 then
   redis.call('DEL', KEYS[1], KEYS[2])
+  if tonumber(ARGV[3]) > 0 then
+    redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+  end
   return 1
 end
 local tries = redis.call('INCR', KEYS[2])

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The load half of `make bench`: builds the example server and the load generator, starts
-# the server on the Redis at GINSMS_TEST_REDIS_ADDR (quotas off, so every send does the same
-# work; the log sender), runs each scenario, and stops the server. Everything it runs is in
+# the server on the Redis at GINSMS_TEST_REDIS_ADDR (quotas and the destination guard off,
+# so every send does the same work: to the guard, consecutive numbers that never verify are
+# pumping; the log sender), runs each scenario, and stops the server. Everything it runs is in
 # this repository. LOAD_DURATION (10s) and LOAD_CONNS (64) size the runs.
 set -euo pipefail
 : "${GINSMS_TEST_REDIS_ADDR:?start a redis-server and set GINSMS_TEST_REDIS_ADDR (make bench does)}"
@@ -23,7 +24,8 @@ for scenario in success reject; do
   prefix="bench-$$-$scenario:"
   GIN_MODE=release GINSMS_REDIS_ADDR="$GINSMS_TEST_REDIS_ADDR" GINSMS_SERVER_ADDR=127.0.0.1:0 \
     GINSMS_CAPTCHA_KEY="${prefix}img_%s" GINSMS_SMS_KEY="${prefix}sms_%s" GINSMS_SMS_FLAG_KEY="${prefix}is_send_%s" \
-    GINSMS_SMS_DAILY_LIMIT_PER_PHONE=0 GINSMS_SMS_HOURLY_LIMIT_PER_IP=0 GINSMS_SENDER_KIND=log GINSMS_DEMO=false \
+    GINSMS_SMS_DAILY_LIMIT_PER_PHONE=0 GINSMS_SMS_HOURLY_LIMIT_PER_IP=0 GINSMS_DESTINATION_ENABLED=false \
+    GINSMS_SENDER_KIND=log GINSMS_DEMO=false \
     "$dir/example" -config "$repo/config.yaml" >"$dir/server.log" 2>&1 &
   pid=$!
   url=""
