@@ -17,7 +17,7 @@ run:
 	@$(GO) run ./example
 
 # start_redis starts, with internal/redistest/servers.sh, a throwaway redis-server, a Redis
-# Cluster (3 masters, 3 replicas) and a Sentinel set (primary, replica, 3 sentinels), all on
+# Cluster (3 masters, 3 replicas) and a Sentinel set (primary, 2 replicas, 3 sentinels), all on
 # free loopback ports under a fresh temp dir, stops them all when the recipe ends (whatever
 # happened: a failing test, an interrupted make), and exports for the tests and benchmarks
 # GINSMS_TEST_REDIS_ADDR, GINSMS_TEST_CLUSTER_ADDRS, GINSMS_TEST_SENTINEL_ADDRS,

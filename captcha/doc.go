@@ -23,8 +23,8 @@
 // which expires 3600 s after the address's first request of the window (and gets its TTL
 // back if it ever lost it). Past the limit the routes answer 4004 with Retry-After and
 // leave no answer behind. The count and the answer's write (or read) are single-key
-// commands sent in one round trip, so they work on a single Redis, Sentinel, Cluster or
-// Ring alike; a refused image takes back the answer it wrote. Addresses come from
+// commands sent in one round trip, so they work on a single Redis, Sentinel or Cluster
+// alike; a refused image takes back the answer it wrote. Addresses come from
 // c.ClientIP(), which believes forwarding headers only from the engine's trusted
 // proxies; an IPv6 address counts per /64.
 //

@@ -18,7 +18,7 @@ import (
 // Store keeps captcha answers in Redis: one string key per captcha, img_<uuid> by
 // default, holding the answer's ASCII digits, with the configured TTL. It is safe for
 // concurrent use. Every step touches one key per command, so it runs unchanged on a
-// single Redis, Sentinel, Cluster or Ring.
+// single Redis, Sentinel or Cluster.
 type Store struct {
 	rdb    redis.UniversalClient
 	cfg    Config

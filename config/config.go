@@ -306,10 +306,21 @@ func setDefaults(v *viper.Viper, prefix string, m map[string]any) {
 // to it (go-redis's default is 60 s).
 const clusterReload = time.Second
 
+// dialTimeout bounds one dial of NewRedisClient's clients, tried once (go-redis dials for
+// 5 s, five times). With ContextTimeoutEnabled, every wait of a command (a dial, a pooled
+// connection, a read) also ends with its context, whose deadline ginsms sets for each
+// Redis step (redisx.StepTimeout): a node that hangs (a host that stopped, a partition:
+// no reset, no answer) fails its requests with 5002 within seconds instead of holding
+// them. Reads keep go-redis's ReadTimeout; sms.replica_ack_timeout must stay below it.
+const dialTimeout = time.Second
+
 // NewRedisClient returns a client for cfg: a Sentinel failover client with master_name,
 // a Cluster client for several addrs (or one with cluster: true), otherwise a single-node
 // client for addr. The Cluster client reloads its slot map every second, so a replica
 // promoted after its master died serves again within about a second of the promotion.
+// A dial is tried once within a second, and every wait of a command ends with its context
+// (see dialTimeout), so a node that hangs fails requests fast (5002) rather than holding
+// them.
 // Whatever its retry options, no client re-sends a ginsms script or GETDEL whose reply
 // was lost: ginsms marks them (see the package doc).
 func NewRedisClient(cfg ginsms.RedisConfig) redis.UniversalClient {
@@ -320,14 +331,17 @@ func NewRedisClient(cfg ginsms.RedisConfig) redis.UniversalClient {
 	switch {
 	case cfg.MasterName != "":
 		return redis.NewFailoverClient(&redis.FailoverOptions{MasterName: cfg.MasterName, SentinelAddrs: addrs,
-			Username: cfg.Username, Password: cfg.Password, DB: cfg.DB})
+			Username: cfg.Username, Password: cfg.Password, DB: cfg.DB,
+			DialTimeout: dialTimeout, DialerRetries: 1, ContextTimeoutEnabled: true})
 	case len(addrs) > 1 || cfg.Cluster:
 		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, Username: cfg.Username, Password: cfg.Password,
-			ClusterStateReloadInterval: clusterReload})
+			ClusterStateReloadInterval: clusterReload,
+			DialTimeout:                dialTimeout, DialerRetries: 1, ContextTimeoutEnabled: true})
 	}
 	addr := ""
 	if len(addrs) == 1 {
 		addr = addrs[0]
 	}
-	return redis.NewClient(&redis.Options{Addr: addr, Username: cfg.Username, Password: cfg.Password, DB: cfg.DB})
+	return redis.NewClient(&redis.Options{Addr: addr, Username: cfg.Username, Password: cfg.Password, DB: cfg.DB,
+		DialTimeout: dialTimeout, DialerRetries: 1, ContextTimeoutEnabled: true})
 }

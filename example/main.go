@@ -73,9 +73,19 @@ func run(configPath string, ready chan<- string) error {
 	if os.Getenv(gin.EnvGinMode) == "" {
 		gin.SetMode(gin.ReleaseMode)
 	}
-	engine, err := newEngine(app, cfg, rdb)
+	engine, svc, err := buildEngine(app, cfg, rdb)
 	if err != nil {
 		return err
+	}
+	// Refuse to serve a set-up that would answer 5002 to every send after spending the
+	// user's captcha (a Cluster behind the autopipeliner with templates that split a
+	// phone's keys, a Cluster node reached without a cluster client, sms.replica_acks
+	// through the autopipeliner over a Cluster): main exits non-zero with the reason.
+	checkCtx, cancelCheck := context.WithTimeout(context.Background(), 5*time.Second)
+	err = svc.Check(checkCtx)
+	cancelCheck()
+	if err != nil {
+		return fmt.Errorf("start-up check: %w", err)
 	}
 	ln, err := net.Listen("tcp", app.Addr)
 	if err != nil {
@@ -125,16 +135,22 @@ func run(configPath string, ready chan<- string) error {
 // /register route and the sign-up page. When the demo phone is on (see demoPhoneOn) codes
 // go through it to the log sender.
 func newEngine(app appConfig, cfg ginsms.Config, rdb redis.UniversalClient) (*gin.Engine, error) {
+	engine, _, err := buildEngine(app, cfg, rdb)
+	return engine, err
+}
+
+// buildEngine is newEngine, and also returns the Service, for the start-up check.
+func buildEngine(app appConfig, cfg ginsms.Config, rdb redis.UniversalClient) (*gin.Engine, *ginsms.Service, error) {
 	engine := gin.New()
 	engine.Use(gin.Recovery())
 	if err := engine.SetTrustedProxies(app.TrustedProxies); err != nil {
-		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
+		return nil, nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
 	var inbox *demoInbox
 	if demoPhoneOn(app, cfg) {
 		logSender, err := sender.New(sender.Config{Kind: "log", Logger: cfg.Logger})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		inbox = newDemoInbox(logSender, demoInboxSize, cfg.SMS.CodeTTL)
 		cfg.Sender.Custom = inbox
@@ -142,19 +158,19 @@ func newEngine(app appConfig, cfg ginsms.Config, rdb redis.UniversalClient) (*gi
 	reg := newMetricsRegistry()
 	obs, err := prommetrics.New(reg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg.Observer = obs
 	svc, err := ginsms.Register(engine, rdb, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mountOps(engine, svc, reg, cfg.Messages)
 	engine.POST(cfg.Routes.Prefix+"/register", svc.RequireSMSCode(middleware.FieldNames{}), registerHandler)
 	if err := mountDemo(engine, cfg, rdb, inbox); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return engine, nil
+	return engine, svc, nil
 }
 
 // connectRedis returns the configured Redis, or an embedded one when none is configured.

@@ -17,7 +17,11 @@ type registerForm struct {
 // registerHandler is a stub of an application's sign-up: RequireSMSCode ran before it, so
 // the phone is verified; a real one would create the account here.
 func registerHandler(c *gin.Context) {
-	phone, _ := ginsms.VerifiedPhone(c)
+	phone, ok := ginsms.VerifiedPhone(c)
+	if !ok { // never true behind RequireSMSCode; a sign-up must not go on without a phone
+		c.AbortWithStatus(http.StatusForbidden)
+		return
+	}
 	var form registerForm
 	if err := c.ShouldBind(&form); err != nil {
 		c.JSON(http.StatusBadRequest, gin.H{"error": "unreadable body"})

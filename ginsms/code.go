@@ -25,7 +25,7 @@ func newCode(n int) (string, error) {
 	return string(out[:n]), nil
 }
 
-// newMessageID returns the id of one code's message (sender.Message.ID): random, so it
-// names this code alone, and the same for any repeat of it, so a provider or receiver
-// that deduplicates can drop a repeat.
+// newMessageID returns the id of one send's message (sender.Message.ID): random, so it
+// names this message alone and a receiver can drop a replayed copy of its request. A
+// code is never sent twice, and the id is not stored.
 func newMessageID() string { return rand.Text() }

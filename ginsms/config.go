@@ -37,8 +37,8 @@ type Config struct {
 	// and provider failures, and the codes of the demo log sender. Optional. Default:
 	// slog.Default().
 	Logger *slog.Logger `mapstructure:"-"`
-	// ErrorHandler answers a request whose storage step failed. It must write an answer
-	// and abort. Optional. Default: a line through Logger and 5002 (HTTP 503).
+	// ErrorHandler answers a request whose storage step failed; the guard aborts the
+	// chain whatever it does. Optional. Default: a line through Logger and 5002 (HTTP 503).
 	ErrorHandler middleware.ErrorHandler `mapstructure:"-"`
 	// Observer receives what the Service does, for metrics. Optional. Default: none.
 	Observer Observer `mapstructure:"-"`
@@ -81,8 +81,10 @@ type SMSConfig struct {
 	Key                    string `mapstructure:"key"`      // Default: "sms_%s"
 	FlagKey                string `mapstructure:"flag_key"` // Default: "is_send_%s"
 	// ReplicaAcks, when not 0, makes a stored code wait for that many replicas to hold
-	// it (WAIT) before the SMS goes out, so that a failover cannot forget a send and let
-	// a second SMS through inside the interval. A write not acknowledged within
+	// it (WAIT) before the SMS goes out. Set to the number of replicas of each primary, a
+	// failover cannot forget a send and let a second SMS through inside the interval;
+	// fewer do not keep that promise (a replica that is not promoted may have acknowledged
+	// the write, then resyncs from the one that is). A write not acknowledged within
 	// ReplicaAckTimeout is taken back and answered 5002, no SMS sent. Default: 0 (off).
 	ReplicaAcks int `mapstructure:"replica_acks"`
 	// ReplicaAckTimeout bounds the wait for ReplicaAcks. Default: 100ms.
@@ -124,6 +126,9 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.Captcha.Validate())
 	errs = append(errs, c.SMS.validate()...)
+	if c.SMS.Key != c.SMS.FlagKey {
+		errs = append(errs, c.keysApart())
+	}
 	errs = append(errs, c.Destination.validate(c.SMS)...)
 	errs = append(errs, c.Sender.Validate())
 	for code := range c.Messages {
@@ -171,6 +176,18 @@ func (s SMSConfig) validate() []error {
 		errs = append(errs, configError("sms.flag_key", "must differ from sms.key, both are %q", s.Key))
 	}
 	return errs
+}
+
+// keysApart refuses templates under which two of the Service's keys could coincide.
+func (c Config) keysApart() error {
+	families, err := keyFamilies(c.SMS, c.Captcha.Key)
+	if err != nil {
+		return nil // a template that does not parse is reported by its own check
+	}
+	if err := keys.Collision(families); err != nil {
+		return configError("sms.key", "%v: give each template a text of its own", err)
+	}
+	return nil
 }
 
 func configError(key, format string, args ...any) error { return cfgerr.New(key, format, args...) }

@@ -34,11 +34,16 @@ func ExampleRegister() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// At start-up (and from a readiness probe): Redis answers, scripts loaded, topology sane.
+	// At start-up, refuse to serve when Redis does not answer or the set-up would fail every
+	// send (the example server exits 1 with the message); also from a readiness probe:
 	//	if err := sms.Check(ctx); err != nil { log.Fatal(err) }
 
 	router.POST("/api/register", sms.RequireSMSCode(middleware.FieldNames{}), func(c *gin.Context) {
-		phone, _ := ginsms.VerifiedPhone(c) // verified and consumed: create the account
+		// Verified and consumed: create the account. RequireSMSCode stops every other request.
+		phone, ok := ginsms.VerifiedPhone(c)
+		if !ok {
+			return
+		}
 		var form struct {
 			Username string `json:"username" form:"username"` // the body is still whole
 		}

@@ -2,6 +2,7 @@ package ginsms
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -38,6 +39,12 @@ type Observer struct {
 	// StorageFailed is called when a Redis step failed: op is "captcha", "send_wait",
 	// "store", "take_back", "verify" or "check".
 	StorageFailed func(op string)
+	// UnknownClient is called when a send or verify comes from a client address that is
+	// not an IP ("" or "<nil>": a unix-socket listener, a platform header that is
+	// missing). Such clients share one bucket of every per-IP quota, so many of them
+	// means legitimate users refusing each other: fix the listener or the trusted
+	// proxies (see the README on client IPs).
+	UnknownClient func()
 }
 
 // Route names of the observer.
@@ -81,4 +88,20 @@ func storageOp(err error) string {
 		return se.Op
 	}
 	return "unknown"
+}
+
+// unknownClient returns what the Service does for a client address that is not an IP:
+// a warning the first time only (a misconfigured listener would otherwise log every
+// request), and the observer's count every time.
+func (s *Service) unknownClient(count func()) func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.logger.Warn("ginsms: a client address is not an IP (a unix-socket listener, or a trusted proxy's header missing?): " +
+				"such clients share one bucket of every per-IP quota; logged once")
+		})
+		if count != nil {
+			count()
+		}
+	}
 }

@@ -13,34 +13,80 @@ import (
 	"github.com/ginsms/ginsms/sender"
 )
 
-// provider is a webhook receiver that answers after delay with status, and counts the
-// messages it accepted (those it would deliver), even when the client gave up waiting.
+// provider is a webhook receiver that the test drives: with hold set, each message waits
+// until the test releases it (so sender.timeout fires first, whatever the machine's load),
+// then is answered with status and, when 2xx, counted as delivered, even though the
+// client gave up waiting. arrived and answered tell the test where each message is,
+// so nothing is timed with sleeps.
 type provider struct {
-	delay     time.Duration
-	status    int
+	hold     bool
+	release  chan struct{} // one value lets one held message be answered
+	arrived  chan string   // the phone of each message, as it arrives
+	answered chan string   // the phone of each message, once answered
+	quit     chan struct{}
+
 	mu        sync.Mutex
+	status    int
 	delivered map[string]int // phone -> SMS delivered
 	ids       []string
 }
 
-func newProvider(t *testing.T, delay time.Duration, status int) (*provider, *httptest.Server) {
-	p := &provider{delay: delay, status: status, delivered: map[string]int{}}
+func newProvider(t *testing.T, hold bool, status int) (*provider, *httptest.Server) {
+	p := &provider{hold: hold, status: status, delivered: map[string]int{}, release: make(chan struct{}),
+		arrived: make(chan string, 100), answered: make(chan string, 100), quit: make(chan struct{})}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var msg struct{ Phone, ID string }
 		if err := json.NewDecoder(r.Body).Decode(&msg); err != nil {
 			t.Errorf("webhook body: %v", err)
 		}
-		time.Sleep(p.delay) // the provider works whatever the caller does
-		if p.status/100 == 2 {
-			p.mu.Lock()
+		p.arrived <- msg.Phone
+		if p.hold { // the provider works whatever the caller does
+			select {
+			case <-p.release:
+			case <-p.quit:
+				return
+			}
+		}
+		p.mu.Lock()
+		status := p.status
+		if status/100 == 2 {
 			p.delivered[msg.Phone]++
 			p.ids = append(p.ids, msg.ID)
-			p.mu.Unlock()
 		}
-		w.WriteHeader(p.status)
+		p.mu.Unlock()
+		w.WriteHeader(status)
+		p.answered <- msg.Phone
 	}))
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(p.quit) }) // runs first: no held handler keeps Close waiting
 	return p, srv
+}
+
+// finish releases one held message and waits until it was answered.
+func (p *provider) finish(t *testing.T) {
+	t.Helper()
+	select {
+	case p.release <- struct{}{}:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no message was waiting at the provider")
+	}
+	<-p.answered
+}
+
+// none fails t if a message reached the provider that the test did not expect.
+func (p *provider) none(t *testing.T) {
+	t.Helper()
+	select {
+	case phone := <-p.arrived:
+		t.Fatalf("a message to %s reached the provider", phone)
+	default:
+	}
+}
+
+func (p *provider) setStatus(status int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.status = status
 }
 
 func (p *provider) count(phone string) int {
@@ -65,7 +111,7 @@ func webhookTo(srv *httptest.Server, timeout time.Duration) func(*ginsms.Config)
 // reach the provider again within the interval.
 func TestSlowProviderOncePerInterval(t *testing.T) {
 	t.Parallel()
-	p, srv := newProvider(t, 300*time.Millisecond, http.StatusOK)
+	p, srv := newProvider(t, true, http.StatusOK)
 	e := newEnv(t, func(c *ginsms.Config) {
 		webhookTo(srv, 100*time.Millisecond)(c)
 		c.SMS.SendInterval = 2 * time.Second
@@ -84,7 +130,9 @@ func TestSlowProviderOncePerInterval(t *testing.T) {
 			t.Fatalf("retry %d = %+v, want 4004", i, got)
 		}
 	}
-	time.Sleep(400 * time.Millisecond) // let the provider finish
+	<-p.arrived
+	p.none(t)
+	p.finish(t) // the provider accepts the message the Service gave up on
 	if got := p.count(testPhone); got != 1 {
 		t.Fatalf("the provider delivered %d SMS in one interval, want 1", got)
 	}
@@ -99,10 +147,11 @@ func TestSlowProviderOncePerInterval(t *testing.T) {
 	if len(p.ids) != 1 || p.ids[0] == "" {
 		t.Errorf("message ids = %q, want one non-empty id", p.ids)
 	}
-	time.Sleep(2 * time.Second) // the interval passes: one more SMS may go out
+	time.Sleep(2 * time.Second) // the interval passes (a Redis TTL): one more SMS may go out
 	e.seedCaptcha(uuidN(200), "1234")
 	e.sendGET(testPhone, uuidN(200), "1234")
-	time.Sleep(400 * time.Millisecond)
+	<-p.arrived
+	p.finish(t)
 	if got := p.count(testPhone); got != 2 {
 		t.Fatalf("after the interval the provider delivered %d, want 2", got)
 	}
@@ -112,7 +161,7 @@ func TestSlowProviderOncePerInterval(t *testing.T) {
 // outcome keeps its count.
 func TestLateProviderWithinDailyQuota(t *testing.T) {
 	t.Parallel()
-	p, srv := newProvider(t, 200*time.Millisecond, http.StatusOK)
+	p, srv := newProvider(t, true, http.StatusOK)
 	e := newEnv(t, func(c *ginsms.Config) {
 		webhookTo(srv, 50*time.Millisecond)(c)
 		c.SMS.SendInterval = time.Second
@@ -121,8 +170,14 @@ func TestLateProviderWithinDailyQuota(t *testing.T) {
 	answers := map[int]int{}
 	for i := range 6 {
 		e.seedCaptcha(uuidN(i), "1234")
-		answers[e.sendGET(testPhone, uuidN(i), "1234").Code]++
-		time.Sleep(1100 * time.Millisecond)
+		code := e.sendGET(testPhone, uuidN(i), "1234").Code
+		answers[code]++
+		if code == 5001 { // timed out at the Service; the provider delivers it now
+			<-p.arrived
+			p.finish(t)
+		}
+		p.none(t)
+		time.Sleep(1100 * time.Millisecond) // the interval (a Redis TTL) passes
 	}
 	if got := p.count(testPhone); got != 3 {
 		t.Fatalf("delivered %d SMS with daily_limit_per_phone 3 (answers %v), want 3", got, answers)
@@ -139,17 +194,27 @@ func TestLateProviderWithinDailyQuota(t *testing.T) {
 // goes out, the flag stays, and a new request gets no second SMS.
 func TestClientHangUpMidSend(t *testing.T) {
 	t.Parallel()
-	p, provider := newProvider(t, 400*time.Millisecond, http.StatusOK)
+	p, provider := newProvider(t, true, http.StatusOK)
 	e := newEnv(t, webhookTo(provider, 2*time.Second))
 	app := httptest.NewServer(e.router)
 	defer app.Close()
 	e.seedCaptcha(uuidN(1), "1234")
-	client := &http.Client{Timeout: 100 * time.Millisecond} // gives up mid-send
-	if resp, err := client.Get(app.URL + "/sms_codes/" + testPhone + "?imgcode=1234&uuid=" + uuidN(1)); err == nil {
-		resp.Body.Close()
-		t.Fatalf("the client did not hang up: HTTP %d", resp.StatusCode)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", app.URL+"/sms_codes/"+testPhone+"?imgcode=1234&uuid="+uuidN(1), nil)
+	hungUp := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		hungUp <- err
+	}()
+	<-p.arrived // mid-send: the message is at the provider
+	cancel()    // the client hangs up
+	if err := <-hungUp; err == nil {
+		t.Fatal("the client did not hang up")
 	}
-	time.Sleep(600 * time.Millisecond)
+	p.finish(t)
 	if got := p.count(testPhone); got != 1 {
 		t.Fatalf("delivered %d after a hang-up, want 1: the send must run to its end", got)
 	}
@@ -160,17 +225,14 @@ func TestClientHangUpMidSend(t *testing.T) {
 	if got := e.sendGET(testPhone, uuidN(2), "1234"); got.Code != 4004 {
 		t.Fatalf("send after the hang-up = %+v, want 4004", got)
 	}
-	time.Sleep(500 * time.Millisecond)
-	if got := p.count(testPhone); got != 1 {
-		t.Fatalf("delivered %d, want 1", got)
-	}
+	p.none(t)
 }
 
 // A definite refusal (the webhook receiver answered non-2xx) is taken back, and the user
 // can retry at once; sender.timeout 0 means the default, not "fail at once".
 func TestWebhookRefusalAndZeroTimeout(t *testing.T) {
 	t.Parallel()
-	p, srv := newProvider(t, 0, http.StatusUnprocessableEntity)
+	p, srv := newProvider(t, false, http.StatusUnprocessableEntity)
 	e := newEnv(t, webhookTo(srv, 0))
 	e.seedCaptcha(uuidN(1), "1234")
 	if got := e.sendGET(testPhone, uuidN(1), "1234"); got.Code != 5001 || got.RetryAfter != "" {
@@ -179,7 +241,7 @@ func TestWebhookRefusalAndZeroTimeout(t *testing.T) {
 	if keys := e.keys(); len(keys) != 0 {
 		t.Fatalf("keys left after a refusal: %v", keys)
 	}
-	p.status = http.StatusOK
+	p.setStatus(http.StatusOK)
 	e.seedCaptcha(uuidN(2), "1234")
 	if got := e.sendGET(testPhone, uuidN(2), "1234"); got.Code != 200 {
 		t.Fatalf("retry at once with timeout 0 = %+v, want 200", got)

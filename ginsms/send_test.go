@@ -56,7 +56,7 @@ func testSendOrder(t *testing.T, top topology) {
 		{name: "JSON number imgcode", method: "POST", target: "/sms_codes/" + testPhone, contentType: "application/json", body: `{"imgcode":1234,"uuid":"` + u + `"}`, seed: true, wantCode: 200, wantStatus: 200, wantSent: true},
 		{name: "malformed JSON", method: "POST", target: "/sms_codes/" + testPhone, contentType: "application/json", body: `{"imgcode":`, seed: true, wantCode: 4005, wantStatus: 400, wantCaptcha: true},
 		{name: "big body, fields first", method: "POST", target: "/sms_codes/" + testPhone, contentType: "application/x-www-form-urlencoded", body: "imgcode=1234&uuid=" + u + "&pad=" + strings.Repeat("x", 90<<10), seed: true, wantCode: 200, wantStatus: 200, wantSent: true},
-		{name: "fields past the 64 KiB looked at", method: "POST", target: "/sms_codes/" + testPhone, contentType: "application/x-www-form-urlencoded", body: "pad=" + strings.Repeat("x", 90<<10) + "&imgcode=1234&uuid=" + u, seed: true, wantCode: 4001, wantStatus: 400, wantCaptcha: true},
+		{name: "fields past the 64 KiB looked at", method: "POST", target: "/sms_codes/" + testPhone, contentType: "application/x-www-form-urlencoded", body: "pad=" + strings.Repeat("x", 90<<10) + "&imgcode=1234&uuid=" + u, seed: true, wantCode: 4005, wantStatus: 400, wantCaptcha: true},
 		{name: "phone with a newline", method: "GET", target: "/sms_codes/" + testPhone + "%0A?imgcode=1234&uuid=" + u, seed: true, wantCode: 4005, wantStatus: 400, wantCaptcha: true},
 		{name: "form phone whose + became a space", method: "POST", target: "/sms_codes/x", contentType: "application/x-www-form-urlencoded", body: "phone=+" + testPhone + "&imgcode=1234&uuid=" + u, seed: true, wantCode: 4005, wantStatus: 400, wantCaptcha: true},
 	}

@@ -41,8 +41,9 @@ type Service struct {
 
 // New validates cfg and builds a Service on rdb, which the application owns (a single,
 // Sentinel or Cluster client, or an autopipeliner over one). It does not talk to Redis;
-// call Check at start-up for that. On a Cluster or Ring client, sms.key and sms.flag_key
-// must put a phone's keys in one slot (hash tags such as "sms_{%s}"), or New refuses.
+// call Check at start-up for that. On a Cluster client, sms.key and sms.flag_key must put
+// a phone's keys in one slot (hash tags such as "sms_{%s}"), or New refuses; a Ring is
+// refused (see checkTopology).
 func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if rdb == nil {
 		return nil, fmt.Errorf("%w: a redis client is required", ErrInvalidConfig)
@@ -91,6 +92,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if f := cfg.Observer.VerifyExhausted; f != nil {
 		s.store.exhausted = f
 	}
+	s.store.unknown = s.unknownClient(cfg.Observer.UnknownClient)
 	s.mw = middleware.Config{PhonePattern: cfg.SMS.PhonePattern, Messages: cfg.Messages,
 		LegacyStatus: cfg.SMS.LegacyStatus, Logger: s.logger, ErrorHandler: s.onError}
 	if s.images, err = captcha.NewHandler(s.captchas, captcha.HandlerConfig{Messages: cfg.Messages,
@@ -118,10 +120,42 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 // not keep one phone's keys in one slot: every send and verify would fail (CROSSSLOT)
 // after consuming the user's captcha. A client whose topology New cannot see (an
 // autopipeliner, a single seed address) is checked by Check.
+//
+// It refuses a Ring: when a shard stops answering, go-redis's Ring hashes that shard's
+// phones onto the others, where their flags and counters do not exist, so a second SMS
+// and fresh quotas would follow at once. And sms.replica_acks only with a client whose
+// WAIT ginsms can send on the connection of the phone's primary.
 func checkTopology(rdb redis.UniversalClient, s SMSConfig) error {
-	switch rdb.(type) {
-	case *redis.ClusterClient, *redis.Ring:
+	switch c := rdb.(type) {
+	case *redis.Ring:
+		return configError("redis", "a *redis.Ring forgets the flags and quotas of a shard that stops answering "+
+			"(it hashes its phones onto the other shards), which would let a second SMS through; "+
+			"use a Redis Cluster (hash-tagged templates) or a single or Sentinel client")
+	case *redis.ClusterClient:
+		if err := ackWithinRead(s, c.Options().ReadTimeout); err != nil {
+			return err
+		}
 		return sameSlot(s)
+	case *redis.Client:
+		return ackWithinRead(s, c.Options().ReadTimeout)
+	case *redis.AutoPipeliner:
+	default:
+		if s.ReplicaAcks > 0 {
+			return configError("sms.replica_acks", "needs a *redis.Client (single or Sentinel), a *redis.ClusterClient "+
+				"or an autopipeliner over one, so that WAIT follows the write on the phone's primary; got a %T", rdb)
+		}
+	}
+	return nil
+}
+
+// ackWithinRead refuses a replica_ack_timeout the client's ReadTimeout would cut short: the
+// WAIT would fail every send (5002) instead of waiting for the replicas. A client's
+// Options hold its ReadTimeout with go-redis's default filled in; a negative one waits
+// without limit.
+func ackWithinRead(s SMSConfig, read time.Duration) error {
+	if s.ReplicaAcks > 0 && read > 0 && s.ReplicaAckTimeout >= read {
+		return configError("sms.replica_ack_timeout", "%v must be below the redis client's ReadTimeout (%v), "+
+			"which would end every WAIT first", s.ReplicaAckTimeout, read)
 	}
 	return nil
 }
@@ -168,6 +202,7 @@ func Register(router gin.IRouter, rdb redis.UniversalClient, cfg Config) (*Servi
 // sendRoute is the last step of the send route: ValidateSend, RateLimit and CaptchaGuard ran.
 func (s *Service) sendRoute(c *gin.Context) {
 	in, _ := input.From(c)
+	// RateLimit, before, reported an address that is not an IP.
 	err := s.sendCode(c.Request.Context(), in.Phone, input.ClientNetwork(c))
 	s.answer(c, err, contract.CodeOK)
 }
@@ -217,7 +252,7 @@ func (s *Service) SendCode(ctx context.Context, phone, clientIP string) error {
 	if !s.inputs.ValidPhone(phone) {
 		return ErrInvalidInput
 	}
-	return s.counted(s.sendCode(ctx, phone, input.Network(clientIP)))
+	return s.counted(s.sendCode(ctx, phone, s.store.network(clientIP)))
 }
 
 func (s *Service) sendCode(ctx context.Context, phone, network string) error {

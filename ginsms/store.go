@@ -5,6 +5,8 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,7 +19,7 @@ import (
 
 // Scripts of the phone's slot; the counters of other slots use redisx.Reserve and
 // redisx.Release. Every script touches the keys of one cluster slot, so one code path
-// serves a single Redis, Sentinel, Cluster and Ring alike; the scripts of one step run
+// serves a single Redis, Sentinel and Cluster alike; the scripts of one step run
 // in one round trip (redisx.Run).
 var (
 	//go:embed lua/store_code.lua
@@ -90,6 +92,41 @@ func newSMSKeys(s SMSConfig) (smsKeys, error) {
 		known: code.With(":known"), total: code.Key("total"), unverified: code.Key("unverified")}, nil
 }
 
+// keyFamilies lists every key the Service builds: its template (sms.key, sms.flag_key,
+// captcha.key and what derives from them) and the characters of its ids, so that Validate
+// refuses templates under which two of them could name one key (a flag that overwrites a
+// counter would switch a quota off). A new derived key is one more line here.
+func keyFamilies(s SMSConfig, captchaKey string) ([]keys.Family, error) {
+	k, err := newSMSKeys(s)
+	if err != nil {
+		return nil, err
+	}
+	img, err := keys.Parse(captchaKey)
+	if err != nil {
+		return nil, err
+	}
+	return []keys.Family{
+		k.code.Family("sms.key", input.PhoneChars),
+		k.flag.Family("sms.flag_key", input.PhoneChars),
+		k.tries.Family(`sms.key + ":tries"`, input.PhoneChars),
+		k.daily.Family(`sms.key + ":daily"`, input.PhoneChars),
+		k.code.Inner("ip:").Family(`sms.key with "ip:<ip>"`, input.NetworkChars),
+		k.code.Inner("verify_ip:").Family(`sms.key with "verify_ip:<ip>"`, input.NetworkChars),
+		k.code.Fixed(`sms.key with "total"`, "total"),
+		k.known.Family(`sms.key + ":known"`, input.PhoneChars),
+		k.code.Inner("range:").Family(`sms.key with "range:<range>"`, input.PhoneChars),
+		k.code.With(":blocked").Inner("range:").Family(`sms.key with "range:<range>" + ":blocked"`, input.PhoneChars),
+		k.code.Inner("country:").Family(`sms.key with "country:<cc>"`, countryChars),
+		k.code.With(":blocked").Inner("country:").Family(`sms.key with "country:<cc>" + ":blocked"`, countryChars),
+		k.code.Fixed(`sms.key with "unverified"`, "unverified"),
+		img.Family("captcha.key", input.UUIDChars),
+		img.Inner("ip_").Family(`captcha.key with "ip_<ip>"`, input.NetworkChars),
+	}, nil
+}
+
+// countryChars are the characters of a region code (phonenumbers' "CN", "ZZ").
+const countryChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
 func (k smsKeys) ip(network string) string       { return k.code.Key("ip:" + network) }
 func (k smsKeys) verifyIP(network string) string { return k.code.Key("verify_ip:" + network) }
 
@@ -117,7 +154,16 @@ type codeStore struct {
 	refused     func(quota string) // tells the observer which quota refused
 	exhausted   func()             // tells the observer a code died of wrong tries
 	dest        *destGuard         // the destination guard (destination.go)
+	unknown     func()             // tells the Service a client address was not an IP
+	waitRoute   atomic.Int32       // for an autopipeliner: routeUnknown, routeOK or routeRefused
 }
+
+// What replicasReachable found behind an autopipeliner.
+const (
+	routeUnknown int32 = iota
+	routeOK
+	routeRefused
+)
 
 func newCodeStore(rdb redis.UniversalClient, s SMSConfig, d DestinationConfig) (*codeStore, error) {
 	k, err := newSMSKeys(s)
@@ -137,7 +183,18 @@ func newCodeStore(rdb redis.UniversalClient, s SMSConfig, d DestinationConfig) (
 		ackTimeout:  s.ReplicaAckTimeout,
 		refused:     func(string) {},
 		exhausted:   func() {},
+		unknown:     func() {},
 	}, nil
+}
+
+// network is the per-IP quotas' bucket of clientIP (input.Network); an address that is
+// not an IP shares the one bucket input.UnknownNetwork, and is reported.
+func (s *codeStore) network(clientIP string) string {
+	n := input.Network(clientIP)
+	if n == input.UnknownNetwork {
+		s.unknown()
+	}
+	return n
 }
 
 func storageError(op, step string, err error) error {
@@ -158,7 +215,7 @@ type counterRead struct {
 // ErrDestinationRefused (4008), with RetryAfter when the block is temporary; a country or
 // number-type rule refuses without reaching Redis.
 func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.Duration, error) {
-	network := input.Network(clientIP)
+	network := s.network(clientIP)
 	dest := s.dest.classify(phone)
 	if dest.refused != "" {
 		s.dest.refusedBy(dest.refused)
@@ -192,9 +249,7 @@ func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.
 		cmds = append(cmds, c.used, c.ttl)
 	}
 	read(quotaPhoneDaily, s.quotas.perPhone, phoneWindow, s.keys.daily.Key(phone))
-	if network != "" {
-		read(quotaIPHourly, s.quotas.perIP, ipWindow, s.keys.ip(network))
-	}
+	read(quotaIPHourly, s.quotas.perIP, ipWindow, s.keys.ip(network))
 	read(quotaTotalDaily, s.quotas.total, totalWindow, s.keys.total)
 	// Every command's own error counts: a node that cannot be reached must not pass for
 	// a counter that does not exist (redis.Nil).
@@ -270,7 +325,7 @@ func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec
 		code, s.codeTTL.Milliseconds(), s.interval.Milliseconds(), s.quotas.perPhone, phoneWindow.Milliseconds())
 	cmds := []redis.Cmder{phoneCall}
 	var ipCall, totalCall *redisx.Call
-	if s.quotas.perIP > 0 && network != "" {
+	if s.quotas.perIP > 0 {
 		ipCall = redisx.Reserve.Call(ctx, []string{s.keys.ip(network)}, s.quotas.perIP, ipWindow.Milliseconds())
 		cmds = append(cmds, ipCall)
 	}
@@ -379,6 +434,11 @@ func (s *codeStore) runReplicated(ctx context.Context, phoneCall *redisx.Call, c
 		}
 		newPipe = node.Pipeline
 	}
+	if ap, ok := s.rdb.(*redis.AutoPipeliner); ok {
+		if err := s.replicasReachable(ctx, ap); err != nil {
+			return err
+		}
+	}
 	cmds := append(append([]redis.Cmder{phoneCall}, counters...), wait)
 	if err := redisx.RunPipelined(ctx, newPipe, cmds...); err != nil {
 		return err
@@ -391,6 +451,36 @@ func (s *codeStore) runReplicated(ctx context.Context, phoneCall *redisx.Call, c
 		// answers a storage failure; no SMS goes out for this code.
 		return errNotReplicated
 	}
+	return nil
+}
+
+// errWaitRoute refuses sms.replica_acks through an autopipeliner over a Cluster: its
+// pipeline would send the keyless WAIT to any master, which would acknowledge writes it
+// never saw.
+var errWaitRoute = errors.New("sms.replica_acks through an autopipeliner over a Redis Cluster: WAIT cannot follow " +
+	"the write to the phone's primary; hand ginsms the *redis.ClusterClient itself")
+
+// replicasReachable tells, once per Service, whether WAIT through the autopipeliner ap
+// reaches the server that ran the write: yes for one server (single or Sentinel), no for
+// a Cluster, which is then refused on every send (5002, nothing sent), as Check refuses
+// it. A probe that fails is tried again on the next send.
+func (s *codeStore) replicasReachable(ctx context.Context, ap *redis.AutoPipeliner) error {
+	switch s.waitRoute.Load() {
+	case routeOK:
+		return nil
+	case routeRefused:
+		return errWaitRoute
+	}
+	info := redisx.Once(ctx, "info", "cluster")
+	// An error reply (no such section: a proxy, an ACL) answered, and is no Cluster.
+	if err := redisx.Run(ctx, ap, info); err != nil && !isReply(err) {
+		return err
+	}
+	if text, _ := info.Text(); strings.Contains(text, "cluster_enabled:1") {
+		s.waitRoute.Store(routeRefused)
+		return errWaitRoute
+	}
+	s.waitRoute.Store(routeOK)
 	return nil
 }
 
@@ -427,7 +517,7 @@ func (s *codeStore) unstore(ctx context.Context, rec sendRecord) error {
 // Two round trips with the quota on, one without: the counter and the phone's keys live
 // in different slots, and a try refused by the quota must not reach the code.
 func (s *codeStore) verify(ctx context.Context, phone, code, network string) error {
-	if s.quotas.verifyPerIP > 0 && network != "" {
+	if s.quotas.verifyPerIP > 0 {
 		reserve := redisx.Reserve.Call(ctx, []string{s.keys.verifyIP(network)}, s.quotas.verifyPerIP, ipWindow.Milliseconds())
 		if err := redisx.Run(ctx, s.rdb, reserve); err != nil {
 			return storageError("verify", "count verify try", err)

@@ -31,14 +31,15 @@ func VerifiedPhone(c *gin.Context) (string, bool) {
 //
 // clientIP (c.ClientIP()) is counted against sms.hourly_verify_limit_per_ip first, in a
 // round trip of its own; past the limit Verify returns ErrTooFrequent (RetryAfter says how
-// long) without touching the code. Pass "" only where the caller bounds verifies itself.
+// long) without touching the code. A clientIP that is not an IP ("" included) is counted
+// in the one bucket that every such address shares.
 // A phone or code of the wrong form returns ErrInvalidInput without reaching Redis;
 // storage failures wrap ErrStorage.
 func (s *Service) Verify(ctx context.Context, phone, code, clientIP string) error {
 	if !s.inputs.ValidPhone(phone) || !s.inputs.ValidSMSCode(code) {
 		return ErrInvalidInput
 	}
-	return s.counted(s.store.verify(ctx, phone, code, input.Network(clientIP)))
+	return s.counted(s.store.verify(ctx, phone, code, s.store.network(clientIP)))
 }
 
 // RequireSMSCode returns a middleware for routes such as /register: it reads the phone and
@@ -77,8 +78,9 @@ func (s *Service) checkCode(c *gin.Context, inputs *input.Parser) (phone string,
 		s.resp.Abort(c, bad)
 		return "", false
 	}
-	if err := s.store.verify(c.Request.Context(), phone, code, input.ClientNetwork(c)); err != nil {
+	if err := s.store.verify(c.Request.Context(), phone, code, s.store.network(c.ClientIP())); err != nil {
 		s.answer(c, err, contract.CodeOK)
+		c.Abort() // whatever the error handler did: an unverified request goes no further
 		return "", false
 	}
 	return phone, true

@@ -42,8 +42,10 @@ type FieldNames struct {
 	SMSCode   string // read by ginsms's RequireSMSCode. Optional. Default: "sms_code"
 }
 
-// ErrorHandler answers a request whose storage step failed. It must write an answer and
-// abort the chain (c.Abort); err carries neither a captcha answer nor an SMS code.
+// ErrorHandler answers a request whose storage step failed; err carries neither a captcha
+// answer nor an SMS code. The guard stops the chain itself whatever the handler does (it
+// need not call c.Abort, and its c.Next reaches nothing); one that writes nothing leaves
+// the contract's 5002.
 type ErrorHandler func(c *gin.Context, err error)
 
 // ErrInvalidConfig is wrapped by the errors of Config.Validate and the constructors: the

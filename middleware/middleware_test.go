@@ -236,9 +236,9 @@ func TestBodyLeftWholeAndHooks(t *testing.T) {
 			t.Errorf("%s body of %d bytes: status %d, handler read %d bytes", tt.ctype, len(tt.body), w.Code, len(got))
 		}
 	}
-	// A field past the first 64 KiB is not seen (4001), and the body is still whole for
-	// whoever reads it.
-	if w := performRequest(r, "POST", "/signup", "application/json", big); decode(w).code != 4001 {
+	// A field past the first 64 KiB cannot be read: malformed (4005), never missing, and
+	// the body is still whole for whoever reads it.
+	if w := performRequest(r, "POST", "/signup", "application/json", big); decode(w).code != 4005 {
 		t.Errorf("phone past the look-ahead: %s", w.Body)
 	}
 	lim.err = errors.New("dial tcp: refused")

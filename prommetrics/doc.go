@@ -29,6 +29,9 @@
 //	                                                                    sms.max_verify_attempts wrong tries
 //	ginsms_storage_errors_total             counter    op               failed Redis steps: captcha, send_wait,
 //	                                                                    store, take_back, verify, check
+//	ginsms_unknown_client_total             counter    -                sends and verifies from a client address
+//	                                                                    that is not an IP (one shared per-IP
+//	                                                                    bucket: fix the listener or proxies)
 //	ginsms_destination_refusals_total       counter    reason           sends refused by the destination guard
 //	                                                                    (4008): range, country, total,
 //	                                                                    country_rule, number_type

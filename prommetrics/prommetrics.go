@@ -68,6 +68,10 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 			Name: "ginsms_storage_errors_total",
 			Help: "Redis steps that failed, by op: " + strings.Join(storageOps, ", ") + ".",
 		}, []string{"op"}),
+		unknown: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ginsms_unknown_client_total",
+			Help: "Sends and verifies from a client address that is not an IP, all counted in one shared per-IP bucket.",
+		}),
 		destRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ginsms_destination_refusals_total",
 			Help: "Sends the destination guard refused (4008), by reason: range, country (blocked), total (unverified sends at their cap), country_rule, number_type.",
@@ -82,7 +86,7 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 		destSeries:  map[string]prometheus.Counter{},
 		blockSeries: map[string]prometheus.Counter{},
 	}
-	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage, m.destRefusals, m.blocks}
+	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage, m.destRefusals, m.blocks, m.unknown}
 	for i, c := range collectors {
 		if err := reg.Register(c); err != nil {
 			for _, done := range collectors[:i] {
@@ -116,6 +120,7 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 		Sent:               m.sentBy,
 		VerifyExhausted:    m.exhausted.Inc,
 		StorageFailed:      m.storageFailed,
+		UnknownClient:      m.unknown.Inc,
 	}, nil
 }
 
@@ -125,7 +130,7 @@ type metrics struct {
 	requests, refusals, sent, storage *prometheus.CounterVec
 	destRefusals, blocks              *prometheus.CounterVec
 	took                              *prometheus.HistogramVec
-	exhausted                         prometheus.Counter
+	exhausted, unknown                prometheus.Counter
 
 	answers     map[answer]prometheus.Counter
 	quotaSeries map[string]prometheus.Counter

@@ -111,8 +111,8 @@ func TestLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 8 {
-		t.Errorf("%d metric families, want 8", len(mfs))
+	if len(mfs) != 9 {
+		t.Errorf("%d metric families, want 9", len(mfs))
 	}
 	for _, mf := range mfs {
 		if mf.GetHelp() == "" {
@@ -187,6 +187,7 @@ func TestHooks(t *testing.T) {
 		{"exhausted", func(o ginsms.Observer) { o.VerifyExhausted() }, `ginsms_verify_attempts_exhausted_total{} 1`},
 		{"storage", func(o ginsms.Observer) { o.StorageFailed("send_wait") }, `ginsms_storage_errors_total{op="send_wait"} 1`},
 		{"storage unknown op", func(o ginsms.Observer) { o.StorageFailed("unknown") }, `ginsms_storage_errors_total{op="unknown"} 1`},
+		{"unknown client", func(o ginsms.Observer) { o.UnknownClient() }, `ginsms_unknown_client_total{} 1`},
 		{"destination refused", func(o ginsms.Observer) { o.DestinationRefused("number_type") }, `ginsms_destination_refusals_total{reason="number_type"} 1`},
 		{"block started", func(o ginsms.Observer) { o.BlockStarted("country") }, `ginsms_destination_blocks_total{scope="country"} 1`},
 		{"sent to a test number", func(o ginsms.Observer) { o.Sent("test", "sent", 0) }, strings.Join([]string{

@@ -14,10 +14,12 @@
 //
 // # The message id
 //
-// Message.ID is one stable id per code: the caller gives a repeat of the same code the
-// same ID. The webhook sends it as "id", so a receiver that remembers the ids it accepted
-// drops a repeat; Alibaba Cloud gets it as OutId (signed with the other parameters), which
-// comes back in its delivery receipts. Twilio takes no such id.
+// Message.ID is a random id of one Send, drawn by the caller for each message. ginsms
+// sends each code once (it never repeats a code, and keeps no id), so the id names that
+// one request: the webhook sends it as "id", so a receiver that remembers the ids it
+// accepted drops a replayed or retried copy of a request; Alibaba Cloud gets it as OutId
+// (signed with the other parameters), which comes back in its delivery receipts. Twilio
+// takes no such id.
 //
 // # Outcomes
 //
@@ -34,7 +36,7 @@
 //
 //	kind     sent                    refused (ErrRefused)                   unknown
 //	log      logged                  ctx already done (nothing logged)      -
-//	webhook  2xx                     any other status, 3xx and 5xx too      no answer
+//	webhook  2xx                     3xx, 4xx                               5xx, no answer
 //	twilio   2xx                     3xx, 4xx                               5xx, no answer
 //	aliyun   Code "OK" and 2xx       Code not "OK" (status below 500)       5xx, no Code, no answer
 //	Custom   its own classification, passed through unchanged

@@ -10,7 +10,7 @@ import (
 var (
 	// ErrRefused is wrapped by an error that says the provider definitely did NOT accept
 	// the message: nothing will arrive, so the caller takes the send back and lets the
-	// user ask again at once. The built-in kinds wrap it for a webhook's non-2xx answer,
+	// user ask again at once. The built-in kinds wrap it for a webhook's 3xx and 4xx answers,
 	// Twilio's 3xx and 4xx answers, an Alibaba Cloud answer whose Code is not "OK" (with
 	// a status below 500), a request that could not even be built, and the log sender
 	// called with a context already done.

@@ -11,9 +11,10 @@ type Message struct {
 	Phone string
 	// Code is the code, ASCII digits. It is a secret: no sender puts it in an error.
 	Code string
-	// ID is one stable id per code: a repeat of the same code carries the same ID, so
-	// that a provider or receiver that deduplicates can drop it. It is sent in clear (the
-	// webhook's "id", Alibaba Cloud's OutId), so it must not reveal the code.
+	// ID is a random id of this message, drawn by the caller (ginsms: one per send; it
+	// never sends a code twice), so that a receiver can drop a replayed or retried copy of
+	// the same request. It is sent in clear (the webhook's "id", Alibaba Cloud's OutId), so
+	// it must not reveal the code.
 	ID string
 }
 

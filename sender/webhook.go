@@ -24,21 +24,20 @@ import (
 // X-Ginsms-Timestamp carries the Unix time of sending in decimal seconds, the same number
 // as the body's "timestamp". X-Ginsms-Signature carries "sha256=" and the lower-case hex
 // HMAC-SHA256, keyed with Secret, of the timestamp header's value, a full stop "." and
-// the raw request body. "phone" is the phone as the user sent it, "id" is Message.ID: the
-// same for every repeat of the same code.
+// the raw request body. "phone" is the phone as the user sent it, "id" is Message.ID: a
+// random id of this one message.
 //
-// A 2xx answer means sent. Any other answer, 3xx (redirects are not followed) and 5xx
-// included, is a refusal (ErrRefused): the caller lets the user ask again at once. So the
-// receiver should answer a non-2xx status only when it has not handed the message on, and
-// 2xx once it has. No answer (a timeout, a lost connection) is an unknown outcome. A proxy
-// in front of the receiver that answers 502 or 504 after forwarding the request would
-// turn an unknown outcome into a refusal: let every non-2xx answer be the receiver's own.
+// A 2xx answer means sent. A 3xx (redirects are not followed) or 4xx is a refusal
+// (ErrRefused): the caller lets the user ask again at once, so the receiver should answer
+// 4xx only when it has not handed the message on. A 5xx, like no answer (a timeout, a
+// lost connection), is an unknown outcome: a gateway or proxy in front of the receiver
+// may answer 502 or 504 after forwarding the request, so the phone waits for the interval.
 //
 // The receiver should, before anything else, recompute the signature over the raw body
 // and compare it in constant time (hmac.Equal), reject a timestamp more than a few
 // minutes from its own clock, and remember the ids it has accepted for at least as long:
-// a repeated id is a replay or a repeat of a code already sent, to be answered 2xx
-// without sending again. Signing the timestamp with the body means an old request cannot
+// a repeated id is a replayed or retried copy of a request already handled, to be
+// answered 2xx without sending again. Signing the timestamp with the body means an old request cannot
 // be replayed with a fresh timestamp.
 type WebhookConfig struct {
 	// URL receives the POSTs; use https outside a private network. Required.
@@ -113,10 +112,15 @@ func (s *webhookSender) Send(ctx context.Context, msg Message) error {
 	if err != nil {
 		return unknownError("webhook", "%w", err)
 	}
-	if !isSuccess(a.status) {
-		return refusedError("webhook", "receiver answered %s", httpStatus(a.status))
+	switch {
+	case isSuccess(a.status):
+		return nil // 2xx: accepted, whether or not its body could be read
+	case a.status >= 500:
+		// A gateway's 502 or 504 may come after it forwarded the request: the receiver
+		// may have sent the SMS.
+		return unknownError("webhook", "receiver answered %s", httpStatus(a.status))
 	}
-	return nil // 2xx: accepted, whether or not its body could be read
+	return refusedError("webhook", "receiver answered %s", httpStatus(a.status))
 }
 
 // webhookSignature is the lower-case hex HMAC-SHA256 under secret of timestamp + "." + body.

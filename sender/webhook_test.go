@@ -119,10 +119,11 @@ func TestWebhookSenderStatus(t *testing.T) {
 		{http.StatusBadRequest, refused, "HTTP 400 Bad Request"},
 		{http.StatusUnauthorized, refused, "HTTP 401"},
 		{http.StatusTooManyRequests, refused, "HTTP 429"},
-		{http.StatusInternalServerError, refused, "HTTP 500"},
-		{http.StatusBadGateway, refused, "HTTP 502"},
-		{http.StatusServiceUnavailable, refused, "HTTP 503"},
-		{599, refused, "HTTP 599"},
+		{http.StatusInternalServerError, unknown, "HTTP 500"},
+		{http.StatusBadGateway, unknown, "HTTP 502"}, // a gateway that may have forwarded it
+		{http.StatusServiceUnavailable, unknown, "HTTP 503"},
+		{http.StatusGatewayTimeout, unknown, "HTTP 504"},
+		{599, unknown, "HTTP 599"},
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {

@@ -169,13 +169,22 @@ func RetryAfterSeconds(wait time.Duration) int64 {
 	return s
 }
 
-// OnStorageError returns custom, or when it is nil the default answer to a storage
-// failure: StorageFailed with logger.
+// OnStorageError returns the answer to a storage failure: custom, or when it is nil
+// StorageFailed with logger. A guard stops the chain itself, whatever custom does: the
+// chain is aborted before and after custom runs (so even its c.Next() reaches no handler),
+// and a custom hook that wrote nothing is answered 5002.
 func (r *Responder) OnStorageError(custom func(*gin.Context, error), logger *slog.Logger) func(*gin.Context, error) {
-	if custom != nil {
-		return custom
+	if custom == nil {
+		return func(c *gin.Context, err error) { r.StorageFailed(c, logger, err) }
 	}
-	return func(c *gin.Context, err error) { r.StorageFailed(c, logger, err) }
+	return func(c *gin.Context, err error) {
+		c.Abort()
+		custom(c, err)
+		c.Abort()
+		if !c.Writer.Written() {
+			r.Write(c, CodeStorageDown)
+		}
+	}
 }
 
 // StorageFailed is the default answer to a storage failure: a log line through logger

@@ -30,11 +30,16 @@ type parsedBody struct {
 	err    error
 }
 
+// errUnread reports a field that the body may hold past its first lookahead bytes: an
+// input that could not be read whole is malformed (4005), never missing (4001).
+var errUnread = errors.New("request body too large to find the field")
+
 const bodyKey = "github.com/ginsms/ginsms/internal/input.body"
 
 // bodyFields returns the fields of the request body (form, multipart or JSON object),
 // read once per request and cached in c, so that every middleware sees the same values.
-// The body stays readable for the next handler.
+// The body stays readable for the next handler. A body larger than lookahead holds the
+// fields found in its head; any other field of ours is errUnread (see Parser.value).
 func (p *Parser) bodyFields(c *gin.Context) (map[string]string, error) {
 	r := c.Request
 	if r.Body == nil || r.Body == http.NoBody {
@@ -71,14 +76,27 @@ func readFields(r *http.Request, names Fields) (map[string]string, error) {
 	want := func(name string) bool {
 		return name == names.Phone || name == names.UUID || name == names.ImageCode || name == names.SMSCode
 	}
+	var values map[string]string
+	var err error
 	switch mediaType {
 	case "application/json":
-		return jsonFields(head, truncated, want)
+		values, err = jsonFields(head, truncated, want)
 	case "multipart/form-data":
-		return multipartFields(head, params["boundary"], truncated, want)
+		values, err = multipartFields(head, params["boundary"], truncated, want)
+	default:
+		values, err = formFields(head, truncated, want)
 	}
-	return formFields(head, truncated, want)
+	if truncated && err == nil {
+		if values == nil {
+			values = map[string]string{}
+		}
+		values[unreadMark] = "" // a field not found may lie past the head
+	}
+	return values, err
 }
+
+// unreadMark, a name no field has, marks the values of a body read only in part.
+const unreadMark = "\x00unread"
 
 // restoredBody is a request body of which a head was read and put back.
 type restoredBody struct {

@@ -5,7 +5,8 @@
 // A body is read without being consumed: what was read is put back in front of the rest,
 // so the application's own handler after a ginsms middleware reads the body whole,
 // whatever its size or type. Only the first 64 KiB are searched for the fields, and only
-// form, multipart and JSON bodies.
+// form, multipart and JSON bodies; a field not found in a larger body may lie past them,
+// so it is malformed (4005), never missing.
 package input
 
 import (
@@ -217,14 +218,29 @@ func UUID(s string) (string, bool) {
 	return s, true
 }
 
+// UnknownNetwork is what Network returns for a client address that is not an IP (""
+// or "<nil>", as a unix-socket listener or a missing platform header gives): every such
+// client shares this one bucket of every per-IP quota, as go-chi/httprate does, so an
+// address nobody can read is counted, never exempt.
+const UnknownNetwork = "unknown"
+
+// The characters of an id once validated, for the check that no two key templates can
+// name one key: a phone (see ValidPhone), a Network (IPv4, an IPv6 /64, UnknownNetwork)
+// and a canonical UUID.
+const (
+	PhoneChars   = "0123456789+-.()"
+	NetworkChars = "0123456789abcdef.:/knouw"
+	UUIDChars    = "0123456789abcdef-"
+)
+
 // Network returns the client address that per-IP quotas count: an IPv4 address as it is,
 // an IPv6 address reduced to its /64 network (one subscriber usually holds a whole /64),
-// and "" for anything that is not an IP address, which then counts against no per-IP quota.
+// and UnknownNetwork for anything that is not an IP address.
 func Network(ip string) string {
 	parsed := net.ParseIP(ip)
 	switch {
 	case parsed == nil:
-		return ""
+		return UnknownNetwork
 	case parsed.To4() != nil:
 		return parsed.To4().String()
 	}
@@ -248,6 +264,9 @@ func (p *Parser) value(c *gin.Context, name string) (string, error) {
 	}
 	if v, ok := body[name]; ok {
 		return v, nil
+	}
+	if _, partial := body[unreadMark]; partial {
+		return "", errUnread // the field may lie in the part of the body not read
 	}
 	return c.Query(name), nil
 }

@@ -53,6 +53,11 @@ func (t Template) With(extra string) Template {
 	return Template{prefix: t.prefix, suffix: t.suffix + extra}
 }
 
+// String returns the template in its configured form.
+func (t Template) String() string {
+	return t.prefix + "%s" + t.suffix
+}
+
 // SameSlot reports whether t and u put the keys of any one id in the same Redis Cluster
 // slot, for ids that contain neither "{" nor "}" (input validation guarantees it). Cluster
 // hashes only a key's hash tag, the text between its first "{" and the first "}" after it

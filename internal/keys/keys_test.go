@@ -2,6 +2,7 @@ package keys_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/ginsms/ginsms/internal/keys"
@@ -34,6 +35,9 @@ func TestParse(t *testing.T) {
 		}
 		if k := got.Key(tt.id); k != tt.want {
 			t.Errorf("Parse(%q).Key(%q) = %q, want %q", tt.tmpl, tt.id, k, tt.want)
+		}
+		if got.String() != tt.tmpl {
+			t.Errorf("String() = %q, want %q", got.String(), tt.tmpl)
 		}
 	}
 }
@@ -70,5 +74,44 @@ func TestSameSlot(t *testing.T) {
 		if tt.want && !keys.SameSlot(keys.MustParse(tt.a).With(":tries"), keys.MustParse(tt.b)) {
 			t.Errorf("SameSlot(%q + :tries, %q) = false", tt.a, tt.b)
 		}
+	}
+}
+
+// Collision finds two templates whose keys can coincide, with such a key, and passes
+// templates that cannot.
+func TestCollision(t *testing.T) {
+	const phone, network = "0123456789+-.()", "0123456789abcdef.:/knouw"
+	fams := func(code, flag string) []keys.Family {
+		c, f := keys.MustParse(code), keys.MustParse(flag)
+		return []keys.Family{
+			c.Family("code", phone), f.Family("flag", phone),
+			c.With(":tries").Family("tries", phone), c.With(":daily").Family("daily", phone),
+			c.Inner("ip:").Family("ip", network), c.Fixed("total", "total"),
+		}
+	}
+	for _, tt := range []struct {
+		code, flag string
+		want       string // "" = no collision; else the two names and a key, as the error says
+	}{
+		{"sms_%s", "is_send_%s", ""},
+		{"sms_{%s}", "is_send_{%s}", ""},
+		{"app:sms:%s", "app:flag:%s", ""},
+		{"sms_%s", "sms_%s:daily", `daily ("sms_%s:daily") can name the same key, e.g. "sms_0:daily"`},
+		{"sms_%s", "sms_%s:tries", `flag ("sms_%s:tries") and tries`},
+		{"sms_%s", "sms_ip:%s", `flag ("sms_ip:%s") and ip ("sms_ip:%s")`},
+		{"sms_%s", "sms_tot%s", ""},              // "sms_total" would need the phone "al"
+		{"sms_%s", "sms_%s.", `code ("sms_%s")`}, // "sms_1." is a phone and a flag
+		{"s%s", "s1%s", `code ("s%s") and flag ("s1%s") can name the same key, e.g. "s10"`},
+		{"%s:x", "%s:y", ""},
+	} {
+		t.Run(tt.code+" "+tt.flag, func(t *testing.T) {
+			err := keys.Collision(fams(tt.code, tt.flag))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Collision = %v, want none", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Collision = %v, want one mentioning %s", err, tt.want)
+			}
+		})
 	}
 }

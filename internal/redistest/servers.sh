@@ -5,8 +5,10 @@
 #   - a single redis-server;
 #   - a Redis Cluster of 6 nodes (3 masters, 3 replicas, cluster-node-timeout 1000 ms, so a
 #     killed master's replica is promoted within a few seconds);
-#   - a Sentinel set: a primary, its replica and 3 sentinels (`redis-server CONF --sentinel`)
-#     monitoring it as "ginsms-test" (quorum 2, down-after 1000 ms, failover-timeout 5000 ms).
+#   - a Sentinel set: a primary, its two replicas and 3 sentinels (`redis-server CONF
+#     --sentinel`) monitoring it as "ginsms-test" (quorum 2, down-after 1000 ms,
+#     failover-timeout 5000 ms). Two replicas, as the README recommends for sms.replica_acks:
+#     a failover then promotes one while the other must follow it.
 #
 # Usage (GINSMS_TEST_PORTS=FIRST-LAST picks the port range, default 20000-32000):
 #   servers.sh start DIR   starts them all under DIR and waits until they are healthy, then
@@ -17,7 +19,7 @@
 #                          gone; never fails
 #
 # Each server gets a folder under DIR: single, cluster-1 .. cluster-6, primary, replica,
-# sentinel-1 .. sentinel-3, holding redis.conf, port, pid (written by redis-server), log, and
+# replica2, sentinel-1 .. sentinel-3, holding redis.conf, port, pid (written by redis-server), log, and
 # an executable start.sh that restarts that very server with the same config, daemonized
 # (a cluster node keeps its nodes.conf there, so a restarted node rejoins the cluster). A
 # failover test can thus `kill -9 $(cat DIR/cluster-1/pid)` and later run DIR/cluster-1/start.sh.
@@ -27,6 +29,7 @@ set -euo pipefail
 readonly SENTINEL_MASTER=ginsms-test
 readonly CLUSTER_SIZE=6
 readonly SENTINEL_COUNT=3
+readonly SENTINEL_REPLICAS=2
 # How long (in seconds) each phase may take before start gives up.
 readonly READY_TIMEOUT=${GINSMS_SERVERS_TIMEOUT:-30}
 
@@ -173,21 +176,24 @@ cluster_healthy() {
 # redis-cli prints SENTINEL MASTER).
 kv() { awk -v k="$1" 'NR % 2 == 1 { key = $0; next } key == k { print; exit }'; }
 
-# sentinels_healthy succeeds when the replica is in sync with the primary and every sentinel
-# sees the primary up, the replica up with its link up, the 2 other sentinels, and a quorum.
+# sentinels_healthy succeeds when both replicas are in sync with the primary and every
+# sentinel sees the primary up, both replicas up with their link up, the 2 other sentinels,
+# and a quorum.
 sentinels_healthy() {
 	local port master replicas
 	linked "$PRIMARY_PORT" || return 1
 	linked "$REPLICA_PORT" || return 1
+	linked "$REPLICA2_PORT" || return 1
 	for port in "${SENTINEL_PORTS[@]}"; do
 		master=$(rcli "$port" SENTINEL MASTER "$SENTINEL_MASTER") || return 1
 		[ "$(kv flags <<<"$master")" = master ] || return 1
 		[ "$(kv port <<<"$master")" = "$PRIMARY_PORT" ] || return 1
-		[ "$(kv num-slaves <<<"$master")" = 1 ] || return 1
+		[ "$(kv num-slaves <<<"$master")" = "$SENTINEL_REPLICAS" ] || return 1
 		[ "$(kv num-other-sentinels <<<"$master")" = $((SENTINEL_COUNT - 1)) ] || return 1
 		replicas=$(rcli "$port" SENTINEL REPLICAS "$SENTINEL_MASTER") || return 1
-		[ "$(kv flags <<<"$replicas")" = slave ] || return 1
-		[ "$(kv master-link-status <<<"$replicas")" = ok ] || return 1
+		awk -v n="$SENTINEL_REPLICAS" 'NR % 2 == 1 { key = $0; next }
+			key == "flags" && $0 == "slave" { f++ } key == "master-link-status" && $0 == "ok" { l++ }
+			END { exit !(f == n && l == n) }' <<<"$replicas" || return 1
 		rcli "$port" SENTINEL CKQUORUM "$SENTINEL_MASTER" | grep -q "^OK $SENTINEL_COUNT usable" || return 1
 	done
 }
@@ -210,13 +216,14 @@ setup_cluster() {
 start_once() {
 	local i name cluster_pid rc=0
 	T0=$(now)
-	free_ports $((1 + 2 * CLUSTER_SIZE + 2 + SENTINEL_COUNT)) || return 1
+	free_ports $((1 + 2 * CLUSTER_SIZE + 3 + SENTINEL_COUNT)) || return 1
 	SINGLE_PORT=${PORTS[0]}
 	CLUSTER_PORTS=("${PORTS[@]:1:CLUSTER_SIZE}")
 	local bus_ports=("${PORTS[@]:1+CLUSTER_SIZE:CLUSTER_SIZE}")
 	PRIMARY_PORT=${PORTS[1 + 2 * CLUSTER_SIZE]}
 	REPLICA_PORT=${PORTS[2 + 2 * CLUSTER_SIZE]}
-	SENTINEL_PORTS=("${PORTS[@]:3+2*CLUSTER_SIZE:SENTINEL_COUNT}")
+	REPLICA2_PORT=${PORTS[3 + 2 * CLUSTER_SIZE]}
+	SENTINEL_PORTS=("${PORTS[@]:4+2*CLUSTER_SIZE:SENTINEL_COUNT}")
 
 	local common=('save ""' "appendonly no" "repl-diskless-sync yes" "repl-diskless-sync-delay 0"
 		"shutdown-timeout 0")
@@ -230,6 +237,7 @@ start_once() {
 	done
 	new_server primary "$PRIMARY_PORT" -- "${common[@]}" || return 1
 	new_server replica "$REPLICA_PORT" -- "${common[@]}" "replicaof 127.0.0.1 $PRIMARY_PORT" || return 1
+	new_server replica2 "$REPLICA2_PORT" -- "${common[@]}" "replicaof 127.0.0.1 $PRIMARY_PORT" || return 1
 	for ((i = 0; i < SENTINEL_COUNT; i++)); do
 		# known-replica spares waiting for the sentinels' next INFO of the primary (every
 		# 10 s) should the replica not be attached yet when they first ask; the sentinels
@@ -239,12 +247,13 @@ start_once() {
 			"sentinel down-after-milliseconds $SENTINEL_MASTER 1000" \
 			"sentinel failover-timeout $SENTINEL_MASTER 5000" \
 			"sentinel parallel-syncs $SENTINEL_MASTER 1" \
-			"sentinel known-replica $SENTINEL_MASTER 127.0.0.1 $REPLICA_PORT" || return 1
+			"sentinel known-replica $SENTINEL_MASTER 127.0.0.1 $REPLICA_PORT" \
+			"sentinel known-replica $SENTINEL_MASTER 127.0.0.1 $REPLICA2_PORT" || return 1
 	done
 
 	SERVERS=(single)
 	for ((i = 1; i <= CLUSTER_SIZE; i++)); do SERVERS+=("cluster-$i"); done
-	SERVERS+=(primary replica)
+	SERVERS+=(primary replica replica2)
 	for ((i = 1; i <= SENTINEL_COUNT; i++)); do SERVERS+=("sentinel-$i"); done
 	local starting=()
 	for name in "${SERVERS[@]}"; do
@@ -266,7 +275,7 @@ start_once() {
 	setup_cluster &
 	cluster_pid=$!
 	wait_for "$READY_TIMEOUT" "a healthy sentinel set" sentinels_healthy || rc=1
-	((rc)) || say "sentinel set ready $(($(now) - T0)) ms after start (primary 127.0.0.1:$PRIMARY_PORT, replica 127.0.0.1:$REPLICA_PORT, sentinels on ${SENTINEL_PORTS[*]})"
+	((rc)) || say "sentinel set ready $(($(now) - T0)) ms after start (primary 127.0.0.1:$PRIMARY_PORT, replicas 127.0.0.1:$REPLICA_PORT and 127.0.0.1:$REPLICA2_PORT, sentinels on ${SENTINEL_PORTS[*]})"
 	wait "$cluster_pid" || rc=1
 	return "$rc"
 }

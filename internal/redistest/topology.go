@@ -1,8 +1,8 @@
 package redistest
 
 // Besides the single server, `make test` starts with servers.sh a Redis Cluster (6 nodes: 3
-// masters, 3 replicas, cluster-node-timeout 1000 ms) and a Sentinel set (a primary, its
-// replica and 3 sentinels monitoring it as GINSMS_TEST_SENTINEL_MASTER, down-after 1000 ms),
+// masters, 3 replicas, cluster-node-timeout 1000 ms) and a Sentinel set (a primary, its two
+// replicas and 3 sentinels monitoring it as GINSMS_TEST_SENTINEL_MASTER, down-after 1000 ms),
 // all on loopback ports. The helpers below connect tests to them, skipping a test (failing
 // it under CI=true) when `make test` did not start them, like Addr.
 //
@@ -20,6 +20,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -109,7 +111,7 @@ func ServersDir(tb testing.TB) string {
 // port, pid (while it runs), log and start.sh, which starts it again with the same config (a
 // cluster node keeps its nodes.conf, so it rejoins the cluster).
 type Server struct {
-	Name string // its folder's name: "cluster-1" to "cluster-6", "primary", "replica"
+	Name string // its folder's name: "cluster-1" to "cluster-6", "primary", "replica", "replica2"
 	Dir  string // its folder
 	Port int
 }
@@ -146,12 +148,12 @@ func ClusterNodes(tb testing.TB) []Server {
 	return nodes
 }
 
-// SentinelNodes returns the two redis-servers that the sentinels monitor, as started: after
-// a failover their roles are swapped (ask Role, or the sentinels, which is the primary now).
-func SentinelNodes(tb testing.TB) (primary, replica Server) {
+// SentinelNodes returns the three redis-servers that the sentinels monitor, as started:
+// after a failover their roles change (ask Role, or the sentinels, which is the primary now).
+func SentinelNodes(tb testing.TB) (primary Server, replicas []Server) {
 	tb.Helper()
 	dir := ServersDir(tb)
-	return server(tb, dir, "primary"), server(tb, dir, "replica")
+	return server(tb, dir, "primary"), []Server{server(tb, dir, "replica"), server(tb, dir, "replica2")}
 }
 
 func server(tb testing.TB, dir, name string) Server {
@@ -219,6 +221,28 @@ func (s Server) Kill9(tb testing.TB) {
 		_ = c.Close()
 		return false
 	})
+}
+
+// Freeze stops the server with SIGSTOP, as a hung host or a network partition would: its
+// port still accepts connections (the kernel's backlog) but nothing is answered, so only
+// the client's timeouts end a request. It returns a function that resumes it (SIGCONT).
+func (s Server) Freeze(tb testing.TB) (thaw func()) {
+	tb.Helper()
+	b, err := os.ReadFile(s.PIDFile())
+	if err != nil {
+		tb.Fatalf("freeze %s: not running? %v", s.Name, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		tb.Fatalf("freeze %s: bad pid file: %v", s.Name, err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		tb.Fatalf("freeze %s (pid %d): %v", s.Name, pid, err)
+	}
+	var once sync.Once
+	thaw = func() { once.Do(func() { _ = syscall.Kill(pid, syscall.SIGCONT) }) }
+	tb.Cleanup(thaw)
+	return thaw
 }
 
 // Restart starts the server again with its start.sh and returns once it answers PING. A

@@ -74,8 +74,8 @@ func TestClusterServesEveryMaster(t *testing.T) {
 	}
 }
 
-// The FailoverClient writes to the primary, and the replica the sentinels know has the write
-// once WAIT 1 returns.
+// The FailoverClient writes to the primary, and both replicas the sentinels know have the
+// write once WAIT 2 returns.
 func TestFailoverClientWritesReachTheReplica(t *testing.T) {
 	ctx := context.Background()
 	rdb := redistest.FailoverClient(t)
@@ -87,25 +87,27 @@ func TestFailoverClientWritesReachTheReplica(t *testing.T) {
 	if err := conn.Set(ctx, key, "v", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := conn.Wait(ctx, 1, 5*time.Second).Result(); err != nil || n < 1 {
-		t.Fatalf("WAIT 1 = %d, %v", n, err)
+	if n, err := conn.Wait(ctx, 2, 5*time.Second).Result(); err != nil || n < 2 {
+		t.Fatalf("WAIT 2 = %d, %v", n, err)
 	}
 
 	addrs, master := redistest.SentinelAddrs(t)
 	sentinel := redis.NewSentinelClient(&redis.Options{Addr: addrs[0]})
 	defer sentinel.Close()
 	replicas, err := sentinel.Replicas(ctx, master).Result()
-	if err != nil || len(replicas) == 0 {
-		t.Fatalf("SENTINEL REPLICAS %s = %v, %v", master, replicas, err)
+	if err != nil || len(replicas) != 2 {
+		t.Fatalf("SENTINEL REPLICAS %s = %v, %v; want two", master, replicas, err)
 	}
-	replica := redis.NewClient(&redis.Options{Addr: replicas[0]["ip"] + ":" + replicas[0]["port"]})
-	defer replica.Close()
-	role, err := replica.Do(ctx, "ROLE").Slice()
-	if err != nil || len(role) == 0 || role[0] != "slave" {
-		t.Fatalf("ROLE of the replica = %v, %v", role, err)
-	}
-	if got, err := replica.Get(ctx, key).Result(); err != nil || got != "v" {
-		t.Fatalf("GET %s on the replica = %q, %v", key, got, err)
+	for _, r := range replicas {
+		replica := redis.NewClient(&redis.Options{Addr: r["ip"] + ":" + r["port"]})
+		defer replica.Close()
+		role, err := replica.Do(ctx, "ROLE").Slice()
+		if err != nil || len(role) == 0 || role[0] != "slave" {
+			t.Fatalf("ROLE of the replica = %v, %v", role, err)
+		}
+		if got, err := replica.Get(ctx, key).Result(); err != nil || got != "v" {
+			t.Fatalf("GET %s on the replica = %q, %v", key, got, err)
+		}
 	}
 }
 

@@ -47,7 +47,8 @@ type Call struct {
 	script  *Script
 	keys    []string
 	args    []any
-	trailer bool // re-sent after any script of its step that was re-sent (WAIT)
+	trailer bool          // re-sent after any script of its step that was re-sent (WAIT)
+	blocks  time.Duration // how long the server may hold the reply (WAIT's timeout)
 }
 
 // NoRetry tells go-redis never to re-send the command.
@@ -73,7 +74,7 @@ func Once(ctx context.Context, args ...any) *Call {
 // connection, it tells how many replicas acknowledged the step's writes. When a script
 // of the step is re-sent by EVAL (NOSCRIPT), so is the WAIT, after it.
 func Wait(ctx context.Context, n int, timeout time.Duration) *Call {
-	return &Call{Cmd: redis.NewCmd(ctx, "wait", n, timeout.Milliseconds()), trailer: true}
+	return &Call{Cmd: redis.NewCmd(ctx, "wait", n, timeout.Milliseconds()), trailer: true, blocks: timeout}
 }
 
 func evalArgs(verb, script string, keys []string, args []any) []any {
@@ -92,13 +93,13 @@ func evalArgs(verb, script string, keys []string, args []any) []any {
 // node its part at once. A script a server lacks (NOSCRIPT: it did not run) is run again
 // by EVAL, which also loads it.
 func Run(ctx context.Context, rdb redis.UniversalClient, cmds ...redis.Cmder) error {
-	return run(ctx, func(cmds []redis.Cmder) { exec(ctx, rdb, cmds) }, cmds)
+	return run(ctx, func(ctx context.Context, cmds []redis.Cmder) { exec(ctx, rdb, cmds) }, cmds)
 }
 
 // RunPipelined executes cmds as one pipeline of newPipe, such as a single node's: the
 // way to keep a step and its WAIT on one connection.
 func RunPipelined(ctx context.Context, newPipe func() redis.Pipeliner, cmds ...redis.Cmder) error {
-	return run(ctx, func(cmds []redis.Cmder) {
+	return run(ctx, func(ctx context.Context, cmds []redis.Cmder) {
 		pipe := newPipe()
 		for _, cmd := range cmds {
 			_ = pipe.Process(ctx, cmd)
@@ -107,8 +108,25 @@ func RunPipelined(ctx context.Context, newPipe func() redis.Pipeliner, cmds ...r
 	}, cmds)
 }
 
-func run(ctx context.Context, exec func([]redis.Cmder), cmds []redis.Cmder) error {
-	exec(cmds)
+// StepTimeout bounds one step (Run, RunPipelined), beyond the time its WAITs may block:
+// a Cluster client tries a command that never went out again and again (a dial or a
+// pooled connection that does not come: a hung node), each try bounded by the client's
+// own timeouts; the step's deadline ends them all, so a request answers 5002 within
+// seconds whatever the client's options (a client with ContextTimeoutEnabled, as
+// config.NewRedisClient builds, also ends a read at the deadline). A command whose reply the deadline cuts off
+// may have run, as any lost reply: it is not re-sent.
+const StepTimeout = 3 * time.Second
+
+func run(ctx context.Context, exec func(context.Context, []redis.Cmder), cmds []redis.Cmder) error {
+	limit := StepTimeout
+	for _, cmd := range cmds {
+		if c, ok := cmd.(*Call); ok {
+			limit += c.blocks
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	exec(ctx, cmds)
 	var again []redis.Cmder
 	for _, cmd := range cmds {
 		c, ok := cmd.(*Call)
@@ -123,7 +141,7 @@ func run(ctx context.Context, exec func([]redis.Cmder), cmds []redis.Cmder) erro
 		}
 	}
 	if len(again) > 0 {
-		exec(again)
+		exec(ctx, again)
 	}
 	for _, cmd := range cmds {
 		if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
