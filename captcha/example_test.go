@@ -37,7 +37,7 @@ func ExampleNewHandler() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	h, err := captcha.NewHandler(store, captcha.HandlerConfig{})
+	h, err := captcha.NewHandler(store, middleware.DefaultConfig())
 	if err != nil {
 		log.Fatal(err)
 	}

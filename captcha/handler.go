@@ -2,7 +2,6 @@ package captcha
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/ginsms/ginsms/internal/contract"
 	"github.com/ginsms/ginsms/internal/input"
+	"github.com/ginsms/ginsms/middleware"
 )
 
 // paramUUID is the path parameter the handlers read: mount them on routes such as
@@ -29,27 +29,15 @@ type Handler struct {
 	onErr func(*gin.Context, error)
 }
 
-// HandlerConfig says how a Handler writes its JSON answers. Every field is optional;
-// ginsms.Service.ImageRoute and AudioRoute carry the Service's own.
-type HandlerConfig struct {
-	// Messages overrides the errormsg of contract codes. Default: the contract's texts.
-	Messages map[int]string
-	// LegacyStatus answers every outcome with HTTP 200. Default: false.
-	LegacyStatus bool
-	// Logger receives the default ErrorHandler's lines. Default: slog.Default().
-	Logger *slog.Logger
-	// ErrorHandler answers a request whose Redis step failed; it must write an answer
-	// (the Handler aborts the chain whatever it does). Default: a log line and 5002.
-	ErrorHandler func(c *gin.Context, err error)
-}
-
-// NewHandler returns a Handler serving the captchas of store, answering as cfg says.
-// Mount Image and Audio on routes with a :uuid parameter.
-func NewHandler(store *Store, cfg HandlerConfig) (*Handler, error) {
+// NewHandler returns a Handler serving the captchas of store; of cfg it uses Messages,
+// LegacyStatus, Language, Answer, Logger and ErrorHandler, for its JSON answers. Mount
+// Image and Audio on routes with a :uuid parameter.
+func NewHandler(store *Store, cfg middleware.Config) (*Handler, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: NewHandler needs a Store", ErrInvalidConfig)
 	}
-	resp, err := contract.NewResponder(cfg.Messages, cfg.LegacyStatus)
+	resp, err := contract.NewResponder(contract.Options{Messages: cfg.Messages, LegacyStatus: cfg.LegacyStatus,
+		Language: cfg.Language, Envelope: contract.Envelope(cfg.Answer)})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}

@@ -55,9 +55,23 @@ type RedisConfig struct {
 	DB         int      `mapstructure:"db"`
 }
 
-// RoutesConfig places the routes.
+// RoutesConfig places the routes and says what they read and answer.
 type RoutesConfig struct {
 	Prefix string `mapstructure:"prefix"` // Optional. Default: "" (routes at the router's root)
+	// Dialect lets a front end written against another backend work unchanged: "ginsms"
+	// (the contract), "meiduo" or "drf" (README "Keeping an existing front end"). It
+	// presets Fields and Answer; what they set themselves takes its place. Optional.
+	// Default: "ginsms".
+	Dialect string `mapstructure:"dialect"`
+	// Language picks the message set: "zh" (the contract's texts), "en" (English), or
+	// "auto" (per request: Chinese when Accept-Language prefers it, else English).
+	// Messages override either. Optional. Default: "zh".
+	Language string `mapstructure:"language"`
+	// Fields lists more names each input is read from, after its own name, e.g.
+	// imgcode: [image_code]. Optional. Default: the dialect's.
+	Fields middleware.FieldAliases `mapstructure:"fields"`
+	// Answer shapes the JSON answers. Optional. Default: the dialect's.
+	Answer middleware.Answer `mapstructure:"answer"`
 }
 
 // SMSConfig configures codes, the send interval and the quotas.
@@ -97,6 +111,7 @@ type SMSConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Redis:   RedisConfig{Addrs: []string{}},
+		Routes:  RoutesConfig{Dialect: "ginsms", Language: contract.LanguageChinese},
 		Captcha: captcha.DefaultConfig(),
 		SMS: SMSConfig{
 			PhonePattern:           input.DefaultPhonePattern,
@@ -124,6 +139,7 @@ func (c Config) Validate() error {
 	if p := c.Routes.Prefix; p != "" && (!strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/")) {
 		errs = append(errs, configError("routes.prefix", "must start with / and not end with / (or be empty), got %q", p))
 	}
+	errs = append(errs, c.Routes.validate()...)
 	errs = append(errs, c.Captcha.Validate())
 	errs = append(errs, c.SMS.validate()...)
 	if c.SMS.Key != c.SMS.FlagKey {

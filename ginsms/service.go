@@ -78,7 +78,9 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if s.captchas, err = captcha.NewStore(rdb, cfg.Captcha); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	if s.resp, err = contract.NewResponder(cfg.Messages, cfg.SMS.LegacyStatus); err != nil {
+	aliases, answer := cfg.Routes.spoken()
+	if s.resp, err = contract.NewResponder(contract.Options{Messages: cfg.Messages, LegacyStatus: cfg.SMS.LegacyStatus,
+		Language: cfg.Routes.Language, Envelope: contract.Envelope(answer)}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	s.onError = s.resp.OnStorageError(cfg.ErrorHandler, s.logger)
@@ -93,16 +95,17 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 		s.store.exhausted = f
 	}
 	s.store.unknown = s.unknownClient(cfg.Observer.UnknownClient)
-	s.mw = middleware.Config{PhonePattern: cfg.SMS.PhonePattern, Messages: cfg.Messages,
+	s.mw = middleware.Config{PhonePattern: cfg.SMS.PhonePattern, Aliases: aliases, Answer: answer,
+		Language: cfg.Routes.Language, Messages: cfg.Messages,
 		LegacyStatus: cfg.SMS.LegacyStatus, Logger: s.logger, ErrorHandler: s.onError}
-	if s.images, err = captcha.NewHandler(s.captchas, captcha.HandlerConfig{Messages: cfg.Messages,
-		LegacyStatus: cfg.SMS.LegacyStatus, Logger: s.logger, ErrorHandler: s.onError}); err != nil {
+	if s.images, err = captcha.NewHandler(s.captchas, s.mw); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	if s.sendGuards, err = s.buildSendGuards(); err != nil {
 		return nil, err
 	}
-	if s.inputs, err = input.New(input.Config{PhonePattern: cfg.SMS.PhonePattern, CodeLength: cfg.SMS.CodeLength}); err != nil {
+	if s.inputs, err = input.New(input.Config{PhonePattern: cfg.SMS.PhonePattern, CodeLength: cfg.SMS.CodeLength,
+		Fields: input.Named("", "", "", "", input.Fields(aliases))}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	sc := cfg.Sender

@@ -44,17 +44,17 @@ func (s *Service) Verify(ctx context.Context, phone, code, clientIP string) erro
 
 // RequireSMSCode returns a middleware for routes such as /register: it reads the phone and
 // the SMS code (from the path, the body or the query; field names from fields, whose zero
-// value means "phone" and "sms_code"), verifies and consumes the code as Verify does, and
+// value means "phone" and "sms_code", then routes.fields' aliases), verifies and consumes the code as Verify does, and
 // lets the request through with the phone available from VerifiedPhone. The request body
-// is left whole for the handler after it. Failures abort with the contract's JSON: 4001
-// missing, 4005 malformed, 4004 too many tries from the client's address, 4006 wrong,
+// is left whole for the handler after it. Failures abort with the contract's JSON (in the
+// shape of routes.dialect): 4001 missing, 4005 malformed, 4004 too many tries from the client's address, 4006 wrong,
 // 4007 no live code, 5002 storage down.
 func (s *Service) RequireSMSCode(fields middleware.FieldNames) gin.HandlerFunc {
-	inputs := s.inputs // the default field names: the Service's own parser
-	if fields.Phone != "" || fields.SMSCode != "" {
-		// The configuration was validated by New, so this cannot fail.
-		inputs, _ = input.New(input.Config{PhonePattern: s.cfg.SMS.PhonePattern, CodeLength: s.cfg.SMS.CodeLength,
-			Fields: input.Fields{Phone: fields.Phone, SMSCode: fields.SMSCode}})
+	inputs, err := input.New(input.Config{PhonePattern: s.cfg.SMS.PhonePattern, CodeLength: s.cfg.SMS.CodeLength,
+		Fields: input.Named(fields.Phone, "", "", fields.SMSCode, input.Fields(s.mw.Aliases))})
+	if err != nil { // fields unusable (New validated the rest): refuse every request, say why once
+		s.logger.Error("ginsms: RequireSMSCode: "+err.Error()+"; every request is refused", "fields", fields)
+		return func(c *gin.Context) { s.resp.Abort(c, contract.CodeStorageDown) }
 	}
 	return func(c *gin.Context) {
 		if phone, ok := s.checkCode(c, inputs); ok {

@@ -18,6 +18,14 @@ type Config struct {
 	PhonePattern string
 	// Fields names the request fields. Optional. Default: see FieldNames.
 	Fields FieldNames
+	// Aliases lists more names of each input, read after Fields' name. Optional.
+	Aliases FieldAliases
+	// Answer shapes the JSON answers. Optional. Default: the contract's shape.
+	Answer Answer
+	// Language picks the message set: "zh" (the contract's texts), "en", or "auto"
+	// (per request, Chinese when Accept-Language prefers it, else English). Messages
+	// override either. Optional. Default: "zh".
+	Language string
 	// Messages overrides the errormsg of contract codes, e.g. {4004: "Too many requests"}.
 	// Optional. Default: the contract's texts.
 	Messages map[int]string
@@ -72,12 +80,12 @@ type built struct {
 
 func (c Config) build() (built, error) {
 	var errs []error
-	in, err := input.New(input.Config{PhonePattern: c.PhonePattern, Fields: input.Fields{
-		Phone: c.Fields.Phone, UUID: c.Fields.UUID, ImageCode: c.Fields.ImageCode}})
+	in, err := input.New(input.Config{PhonePattern: c.PhonePattern, Fields: input.Named(c.Fields.Phone, c.Fields.UUID,
+		c.Fields.ImageCode, "", input.Fields(c.Aliases))})
 	if err != nil {
 		errs = append(errs, cfgerr.New("PhonePattern", "%v", err))
 	}
-	resp, err := contract.NewResponder(c.Messages, c.LegacyStatus)
+	resp, err := contract.NewResponder(c.responderOptions())
 	if err != nil {
 		errs = append(errs, cfgerr.New("Messages", "%v", err))
 	}
@@ -85,4 +93,10 @@ func (c Config) build() (built, error) {
 		return built{}, err
 	}
 	return built{in: in, resp: resp, onError: resp.OnStorageError(c.ErrorHandler, c.Logger)}, nil
+}
+
+// responderOptions is how c answers.
+func (c Config) responderOptions() contract.Options {
+	return contract.Options{Messages: c.Messages, LegacyStatus: c.LegacyStatus, Language: c.Language,
+		Envelope: contract.Envelope(c.Answer)}
 }

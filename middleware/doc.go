@@ -21,5 +21,7 @@
 // CaptchaVerifier, small interfaces that ginsms and captcha implement. Their errors are
 // answered by Config.ErrorHandler, by default a line through Config.Logger and 5002; the
 // client never sees the error. Every answer is {"code": <int>, "errormsg": "<text>"};
-// texts can be overridden (Config.Messages) and legacy mode answers HTTP 200.
+// texts can be overridden (Config.Messages) or English (Config.Language), legacy mode
+// answers HTTP 200, and Config.Aliases and Config.Answer let a front end written for
+// another backend keep its field names and read its own envelope.
 package middleware

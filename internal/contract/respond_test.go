@@ -38,25 +38,32 @@ func answer(t *testing.T, h gin.HandlerFunc) (result, *httptest.ResponseRecorder
 	return result{w.Code, b.Code, b.ErrMsg}, w
 }
 
-func TestResponder(t *testing.T) {
-	if _, err := contract.NewResponder(map[int]string{4999: "x"}, false); err == nil {
-		t.Fatal("NewResponder accepted an unknown code")
-	}
-	custom, err := contract.NewResponder(map[int]string{4004: `Too "many" requests`}, false)
+func newResponder(t *testing.T, opts contract.Options) *contract.Responder {
+	t.Helper()
+	r, err := contract.NewResponder(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	legacy, _ := contract.NewResponder(nil, true)
+	return r
+}
+
+func TestResponder(t *testing.T) {
+	if _, err := contract.NewResponder(contract.Options{Messages: map[int]string{4999: "x"}}); err == nil {
+		t.Fatal("NewResponder accepted an unknown code")
+	}
+	def := newResponder(t, contract.Options{})
+	custom := newResponder(t, contract.Options{Messages: map[int]string{4004: `Too "many" requests`}})
+	legacy := newResponder(t, contract.Options{LegacyStatus: true})
 	for _, tt := range []struct {
 		r          *contract.Responder
 		code       contract.Code
 		wantStatus int
 		wantText   string
 	}{
-		{contract.DefaultResponder(), contract.CodeOK, 200, "ok"},
-		{contract.DefaultResponder(), contract.CodeTooFrequent, 429, "发送短信验证码过于频繁"},
-		{contract.DefaultResponder(), contract.CodeSenderFailed, 502, "发送短信验证码错误"},
-		{contract.DefaultResponder(), contract.CodeStorageDown, 503, "服务暂不可用"},
+		{def, contract.CodeOK, 200, "ok"},
+		{def, contract.CodeTooFrequent, 429, "发送短信验证码过于频繁"},
+		{def, contract.CodeSenderFailed, 502, "发送短信验证码错误"},
+		{def, contract.CodeStorageDown, 503, "服务暂不可用"},
 		{custom, contract.CodeTooFrequent, 429, `Too "many" requests`},
 		{legacy, contract.CodeStorageDown, 200, "服务暂不可用"},
 	} {
@@ -75,7 +82,7 @@ func TestResponder(t *testing.T) {
 
 func TestAbortRetry(t *testing.T) {
 	got, w := answer(t, func(c *gin.Context) {
-		contract.DefaultResponder().AbortRetry(c, contract.CodeSenderFailed, 1500*time.Millisecond)
+		newResponder(t, contract.Options{}).AbortRetry(c, contract.CodeSenderFailed, 1500*time.Millisecond)
 	})
 	if got.code != 5001 || got.status != 502 || w.Header().Get("Retry-After") != "2" {
 		t.Fatalf("AbortRetry(5001, 1.5s) = %+v, Retry-After %q", got, w.Header().Get("Retry-After"))
@@ -100,7 +107,7 @@ func TestStorageFailed(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&log, nil))
 	secret := errors.New("dial tcp 10.0.0.9:6379: refused")
 	got, w := answer(t, func(c *gin.Context) {
-		contract.DefaultResponder().OnStorageError(nil, logger)(c, secret)
+		newResponder(t, contract.Options{}).OnStorageError(nil, logger)(c, secret)
 	})
 	if got.code != 5002 || got.status != 503 || strings.Contains(w.Body.String(), "10.0.0.9") {
 		t.Fatalf("answer %+v %s", got, w.Body)

@@ -49,14 +49,14 @@ func (p *Parser) bodyFields(c *gin.Context) (map[string]string, error) {
 		pb := v.(parsedBody)
 		return pb.values, pb.err
 	}
-	values, err := readFields(r, p.names)
+	values, err := readFields(r, p.wanted)
 	c.Set(bodyKey, parsedBody{values: values, err: err})
 	return values, err
 }
 
 // readFields finds the named fields in the first lookahead bytes of r's body and puts
 // what it read back in front of the rest.
-func readFields(r *http.Request, names Fields) (map[string]string, error) {
+func readFields(r *http.Request, wanted map[string]bool) (map[string]string, error) {
 	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mediaType {
 	case "application/x-www-form-urlencoded", "multipart/form-data", "application/json":
@@ -73,9 +73,7 @@ func readFields(r *http.Request, names Fields) (map[string]string, error) {
 	if truncated {
 		head = head[:lookahead]
 	}
-	want := func(name string) bool {
-		return name == names.Phone || name == names.UUID || name == names.ImageCode || name == names.SMSCode
-	}
+	want := func(name string) bool { return wanted[name] }
 	var values map[string]string
 	var err error
 	switch mediaType {

@@ -31,13 +31,35 @@ const (
 	uuidLen         = 36
 )
 
-// Fields names the request fields; an empty name means the default.
+// Fields names the request fields. Each input may have several names (aliases, for a
+// front end written against another backend), tried in order: the first that carries a
+// value is read. An empty list means the default name.
 type Fields struct {
-	Phone     string // default "phone"
-	UUID      string // default "uuid"
-	ImageCode string // default "imgcode"
-	SMSCode   string // default "sms_code"
+	Phone     []string // default "phone"
+	UUID      []string // default "uuid"
+	ImageCode []string // default "imgcode"
+	SMSCode   []string // default "sms_code"
 }
+
+// Named returns the names of each input: its own name (the default when empty), then
+// its aliases.
+func Named(phone, uuid, imageCode, smsCode string, aliases Fields) Fields {
+	named := func(name, def string, more []string) []string {
+		if name == "" {
+			name = def
+		}
+		return append([]string{name}, more...)
+	}
+	return Fields{
+		Phone:     named(phone, "phone", aliases.Phone),
+		UUID:      named(uuid, "uuid", aliases.UUID),
+		ImageCode: named(imageCode, "imgcode", aliases.ImageCode),
+		SMSCode:   named(smsCode, "sms_code", aliases.SMSCode),
+	}
+}
+
+// maxFieldName bounds a field name; names are set in code or config, never by a client.
+const maxFieldName = 64
 
 // Config configures a Parser.
 type Config struct {
@@ -51,6 +73,7 @@ type Parser struct {
 	phone      *regexp.Regexp
 	codeLength int
 	names      Fields
+	wanted     map[string]bool // every name of names: the body fields worth keeping
 }
 
 // New compiles cfg.
@@ -69,15 +92,26 @@ func New(cfg Config) (*Parser, error) {
 		return nil, fmt.Errorf("sms code length %d: must be 4 to 10", cfg.CodeLength)
 	}
 	n := &cfg.Fields
+	wanted := map[string]bool{}
 	for _, f := range []struct {
-		name *string
-		def  string
+		names *[]string
+		def   string
 	}{{&n.Phone, "phone"}, {&n.UUID, "uuid"}, {&n.ImageCode, "imgcode"}, {&n.SMSCode, "sms_code"}} {
-		if *f.name == "" {
-			*f.name = f.def
+		if len(*f.names) == 0 {
+			*f.names = []string{f.def}
+		}
+		mine := map[string]bool{}
+		for _, name := range *f.names {
+			if name == "" || len(name) > maxFieldName {
+				return nil, fmt.Errorf("field name %q: must have 1 to %d bytes", name, maxFieldName)
+			}
+			if wanted[name] && !mine[name] { // e.g. the uuid read as the captcha answer too
+				return nil, fmt.Errorf("field name %q: names two inputs", name)
+			}
+			mine[name], wanted[name] = true, true
 		}
 	}
-	return &Parser{phone: re, codeLength: cfg.CodeLength, names: cfg.Fields}, nil
+	return &Parser{phone: re, codeLength: cfg.CodeLength, names: cfg.Fields, wanted: wanted}, nil
 }
 
 // Send is the validated input of a send request.
@@ -253,8 +287,19 @@ func ClientNetwork(c *gin.Context) string { return Network(c.ClientIP()) }
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
-// value looks name up in the path, then the body, then the query string.
-func (p *Parser) value(c *gin.Context, name string) (string, error) {
+// value returns the first value found under names, each looked up in turn.
+func (p *Parser) value(c *gin.Context, names []string) (string, error) {
+	for _, name := range names {
+		v, err := p.lookup(c, name)
+		if v != "" || err != nil {
+			return v, err
+		}
+	}
+	return "", nil
+}
+
+// lookup looks name up in the path, then the body, then the query string.
+func (p *Parser) lookup(c *gin.Context, name string) (string, error) {
 	if v := c.Param(name); v != "" {
 		return v, nil
 	}

@@ -103,7 +103,7 @@ func TestParseSend(t *testing.T) {
 }
 
 func TestParseVerify(t *testing.T) {
-	p, err := input.New(input.Config{CodeLength: 6, Fields: input.Fields{SMSCode: "otp"}})
+	p, err := input.New(input.Config{CodeLength: 6, Fields: input.Fields{SMSCode: []string{"otp"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
