@@ -1,10 +1,11 @@
 package captcha
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/ginsms/ginsms/internal/cfgerr"
 )
 
 // The kinds of human check (Config.Kind).
@@ -118,7 +119,7 @@ func (c Config) provider() (ProviderConfig, bool) {
 func (c Config) validateKind() []error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, configError("captcha."+key+": "+fmt.Sprintf(format, args...)))
+		errs = append(errs, cfgerr.New("captcha."+key, format, args...))
 	}
 	kind := c.kind()
 	switch kind {

@@ -55,7 +55,7 @@ func TestConfigValidateKinds(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || err.Error() != tt.err || !errors.Is(err, captcha.ErrInvalidConfig) {
+			if err == nil || err.Error() != "ginsms: invalid configuration: "+tt.err || !errors.Is(err, captcha.ErrInvalidConfig) {
 				t.Fatalf("Validate = %v, want %q wrapping ErrInvalidConfig", err, tt.err)
 			}
 		})

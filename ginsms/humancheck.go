@@ -24,10 +24,10 @@ const (
 	checkError       = "error"
 )
 
-// humanCheck builds the human check of captcha.kind: for the image, nothing (the guard
-// is CaptchaGuard on the captcha store); for the others, the HumanChecker the send
-// route's guard asks. It is the one place that picks a kind's pieces.
-func (s *Service) humanCheck() error {
+// buildHumanCheck builds the human check of captcha.kind: for the image, nothing (the
+// guard is CaptchaGuard on the captcha store); for the others, the HumanChecker the send
+// route's guard asks. With guard, it is the one place that picks a kind's pieces.
+func (s *Service) buildHumanCheck() error {
 	switch s.kind {
 	case captcha.KindImage:
 		return nil
