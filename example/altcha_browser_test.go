@@ -43,26 +43,7 @@ func TestBrowserAltcha(t *testing.T) {
 	srv := httptest.NewServer(engine)
 	defer srv.Close()
 
-	userData := t.TempDir()
-	timeout, cancelTimeout := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancelTimeout()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeout,
-		chromedp.ExecPath(chrome),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(userData),
-		chromedp.WindowSize(1000, 760),
-	)
-	defer cancelAlloc()
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	ctx := newBrowser(t, chrome, 120*time.Second)
 
 	ctx0 := context.Background()
 	phone := randomPhone(t)

@@ -93,26 +93,7 @@ func TestBrowserSignUp(t *testing.T) {
 	srv := httptest.NewServer(engine) // 127.0.0.1, a free port
 	defer srv.Close()
 
-	userData := t.TempDir() // removed after the browser has exited (cleanups run last)
-	timeout, cancelTimeout := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancelTimeout()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeout,
-		chromedp.ExecPath(chrome),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(userData),
-		chromedp.WindowSize(1000, 760),
-	)
-	defer cancelAlloc()
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	ctx := newBrowser(t, chrome, 90*time.Second)
 
 	ctx0 := context.Background()
 	phone := randomPhone(t)

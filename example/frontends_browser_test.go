@@ -60,7 +60,7 @@ func TestBrowserFrontends(t *testing.T) {
 			srv := httptest.NewServer(engine)
 			defer srv.Close()
 
-			ctx := newBrowser(t, chrome)
+			ctx := newBrowser(t, chrome, 90*time.Second)
 			ctx0 := context.Background()
 			run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 				t.Helper()
@@ -171,11 +171,13 @@ func wrongAnswer(answer string) string {
 	return string(b)
 }
 
-// newBrowser starts a headless Chromium for the test and returns its tab.
-func newBrowser(t *testing.T, chrome string) context.Context {
+// newBrowser starts a headless Chromium for the test, with the flags this machine's closed
+// network needs, and returns its tab; the browser is stopped within limit, and when the
+// test ends, before its user-data folder is removed.
+func newBrowser(t *testing.T, chrome string, limit time.Duration) context.Context {
 	t.Helper()
 	userData := t.TempDir()
-	timeout, cancelTimeout := context.WithTimeout(context.Background(), 90*time.Second)
+	timeout, cancelTimeout := context.WithTimeout(context.Background(), limit)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeout,
 		chromedp.ExecPath(chrome),
 		chromedp.Headless,
@@ -188,6 +190,7 @@ func newBrowser(t *testing.T, chrome string) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(userData),
+		chromedp.WindowSize(1000, 760),
 	)
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancelBrowser(); cancelAlloc(); cancelTimeout() })
