@@ -48,16 +48,17 @@ test:
 	done
 
 # Go benchmarks (send, verify and the captcha renderer beside dchest's WriteTo) on a
-# throwaway redis-server, then the load comparison with the original service when
-# ../shared/bench and its Debian packages are there (see docs/performance.md).
-COMPARE ?= ../shared/bench/compare.sh
+# throwaway redis-server, then the in-repo load harness (internal/loadgen/bench.sh: the
+# example server driven by internal/loadgen, LOAD_DURATION and LOAD_CONNS size it). A
+# side-by-side comparison with the original Django service runs only when you name a
+# script of your own that runs it: make bench COMPARE=/path/to/compare.sh (it is given
+# this repository's path).
+COMPARE ?=
 bench:
 	@$(start_redis)
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./ginsms ./captcha
-	if [ ! -f "$(COMPARE)" ]; then echo "no $(COMPARE): load comparison skipped"; exit 0; fi
-	for tool in redis-server redis-cli wrk gunicorn curl; do
-	  command -v $$tool >/dev/null || { echo "load comparison skipped: $$tool missing (apt-get install -y redis-server redis-tools wrk gunicorn python3-django python3-django-redis curl)"; exit 0; }
-	done
+	GO="$(GO)" bash internal/loadgen/bench.sh
+	if [ -z "$(COMPARE)" ]; then echo "COMPARE not set: no comparison with the original service"; exit 0; fi
 	bash "$(COMPARE)" "$(CURDIR)"
 
 lint:

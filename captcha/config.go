@@ -1,11 +1,10 @@
 package captcha
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/ginsms/ginsms/internal/cfgerr"
 	"github.com/ginsms/ginsms/internal/keys"
 )
 
@@ -69,7 +68,7 @@ func (c Config) Validate() error {
 func (c Config) templates() (answer, perIP keys.Template, err error) {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, configError("captcha."+key+": "+fmt.Sprintf(format, args...)))
+		errs = append(errs, cfgerr.New("captcha."+key, format, args...))
 	}
 	if c.Length < minLength || c.Length > maxLength {
 		bad("length", "must be %d to %d, got %d", minLength, maxLength, c.Length)
@@ -93,12 +92,5 @@ func (c Config) templates() (answer, perIP keys.Template, err error) {
 		i := strings.Index(c.Key, "%s")
 		perIP = keys.MustParse(c.Key[:i] + "ip_" + c.Key[i:])
 	}
-	return answer, perIP, errors.Join(errs...)
+	return answer, perIP, cfgerr.Join(errs...)
 }
-
-// configError is a message naming the config key; it unwraps to ErrInvalidConfig, so the
-// text reads "captcha.length: must be 1 to 10, got 0" without a redundant prefix.
-type configError string
-
-func (e configError) Error() string { return string(e) }
-func (e configError) Unwrap() error { return ErrInvalidConfig }

@@ -43,7 +43,7 @@ func TestConfigValidate(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || err.Error() != tt.err {
+			if err == nil || err.Error() != "ginsms: invalid configuration: "+tt.err {
 				t.Fatalf("Validate = %v, want %q", err, tt.err)
 			}
 			if !errors.Is(err, captcha.ErrInvalidConfig) {

@@ -25,7 +25,7 @@ func ExampleConfig_Validate() {
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, captcha.ErrInvalidConfig))
 	// Output:
-	// captcha.length: must be 1 to 10, got 0
+	// ginsms: invalid configuration: captcha.length: must be 1 to 10, got 0
 	// true
 }
 

@@ -13,13 +13,7 @@ import (
 
 	"github.com/ginsms/ginsms/internal/keys"
 	"github.com/ginsms/ginsms/internal/redisx"
-	"github.com/ginsms/ginsms/middleware"
 )
-
-var _ middleware.CaptchaVerifier = (*Store)(nil)
-
-// ipWindow is the window of Config.HourlyLimitPerIP.
-const ipWindow = time.Hour
 
 // Store keeps captcha answers in Redis: one string key per captcha, img_<uuid> by
 // default, holding the answer's ASCII digits, with the configured TTL. It is safe for
@@ -52,7 +46,7 @@ func (s *Store) reserveIP(ctx context.Context, network string) *redisx.Call {
 	if s.cfg.HourlyLimitPerIP == 0 || network == "" {
 		return nil
 	}
-	return redisx.Reserve.Call(ctx, []string{s.perIP.Key(network)}, s.cfg.HourlyLimitPerIP, ipWindow.Milliseconds())
+	return redisx.Reserve.Call(ctx, []string{s.perIP.Key(network)}, s.cfg.HourlyLimitPerIP, redisx.IPWindow.Milliseconds())
 }
 
 // create makes a captcha for id asked from network: it draws Length digits from a

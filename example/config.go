@@ -8,7 +8,7 @@ import (
 )
 
 // appConfig holds the example server's own settings, read from the top level of the
-// same config.yaml as ginsms's (ginsms.LoadConfig ignores keys it does not own), with the
+// same config.yaml as ginsms's (config.Load ignores keys it does not own), with the
 // same GINSMS_ environment overrides, e.g. GINSMS_SERVER_ADDR=127.0.0.1:9000.
 type appConfig struct {
 	// Addr is where the server listens. Default: ":8080".

@@ -15,6 +15,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ginsms/ginsms/ginsms"
+	"github.com/ginsms/ginsms/internal/contract"
+	"github.com/ginsms/ginsms/internal/keys"
 	"github.com/ginsms/ginsms/sender"
 )
 
@@ -122,10 +124,10 @@ func (d *demoInbox) messagesHandler() gin.HandlerFunc {
 		phone := strings.TrimSpace(c.Query("phone"))
 		switch {
 		case phone == "":
-			c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"code": 4001, "errormsg": "缺少必传参数"})
+			c.AbortWithStatusJSON(http.StatusBadRequest, answerOf(contract.CodeMissingInput))
 			return
 		case len(phone) > maxDemoPhoneLen:
-			c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"code": 4005, "errormsg": "参数格式错误"})
+			c.AbortWithStatusJSON(http.StatusBadRequest, answerOf(contract.CodeMalformedInput))
 			return
 		}
 		c.Header("Cache-Control", "no-store")
@@ -210,18 +212,25 @@ var canonicalUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 // Redis under the configured template; 4005 for a uuid that is not canonical, 4002 when
 // there is no answer. Demo mode only: it hands out what a captcha exists to hide.
 func captchaAnswerHandler(rdb redis.UniversalClient, template string) gin.HandlerFunc {
+	key := keys.MustParse(template) // New validated it
 	return func(c *gin.Context) {
 		uuid := strings.ToLower(c.Query("uuid"))
 		if !canonicalUUID.MatchString(uuid) {
-			c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"code": 4005, "errormsg": "参数格式错误"})
+			c.AbortWithStatusJSON(http.StatusBadRequest, answerOf(contract.CodeMalformedInput))
 			return
 		}
-		answer, err := rdb.Get(c.Request.Context(), strings.Replace(template, "%s", uuid, 1)).Result()
+		answer, err := rdb.Get(c.Request.Context(), key.Key(uuid)).Result()
 		if err != nil {
-			c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"code": 4002, "errormsg": "图片验证码已过期"})
+			c.AbortWithStatusJSON(http.StatusBadRequest, answerOf(contract.CodeCaptchaExpired))
 			return
 		}
 		c.Header("Cache-Control", "no-store")
 		c.JSON(http.StatusOK, gin.H{"answer": answer})
 	}
+}
+
+// answerOf is the contract's answer of code with its default text: the demo routes are the
+// example's own, so the application's messages do not apply to them.
+func answerOf(code contract.Code) gin.H {
+	return gin.H{"code": int(code), "errormsg": code.DefaultText()}
 }

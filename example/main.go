@@ -4,7 +4,7 @@
 // operations (see ops.go).
 //
 // It reads config.yaml (or the file named by -config) and GINSMS_* environment variables:
-// ginsms's settings through ginsms.LoadConfig, its own (server, demo) in config.go. With
+// ginsms's settings through config.Load, its own (server, demo) in config.go. With
 // redis.addr empty it starts an embedded in-process Redis (miniredis) whose clock follows
 // real time, so that it runs on a machine with no Redis installed; that is for demos only:
 // the data is lost on exit, and demo mode is switched on (the page shows the SMS the log
@@ -28,6 +28,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/middleware"
 	"github.com/ginsms/ginsms/prommetrics"
@@ -56,7 +57,7 @@ func run(configPath string, ready chan<- string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := ginsms.LoadConfig(configPath, "")
+	cfg, err := config.Load(configPath, "")
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func run(configPath string, ready chan<- string) error {
 	}
 	ln, err := net.Listen("tcp", app.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s (server.addr): %w", app.Addr, err)
+		return fmt.Errorf("listen on %s (server.addr; GINSMS_SERVER_ADDR=127.0.0.1:9000 moves it): %w", app.Addr, err)
 	}
 	timeout := cfg.Sender.Timeout
 	if timeout == 0 {
@@ -181,11 +182,11 @@ func connectRedis(cfg ginsms.RedisConfig) (rdb redis.UniversalClient, describe s
 		}
 		stopClock := followRealTime(mr)
 		cfg.Addr = mr.Addr()
-		rdb = ginsms.NewRedisClient(cfg)
+		rdb = config.NewRedisClient(cfg)
 		return rdb, "embedded in-process Redis at " + mr.Addr() + " (demo only, data lost on exit; set redis.addr for a real one)",
 			func() { _ = rdb.Close(); stopClock(); mr.Close() }, nil
 	}
-	base := ginsms.NewRedisClient(cfg)
+	base := config.NewRedisClient(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := base.Ping(ctx).Err(); err != nil {

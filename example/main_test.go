@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/sender"
 )
@@ -49,7 +50,7 @@ func loadConfigs(t *testing.T) (appConfig, ginsms.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ginsms.LoadConfig("../config.yaml", "")
+	cfg, err := config.Load("../config.yaml", "")
 	if err != nil {
 		t.Fatal(err)
 	}

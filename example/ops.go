@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ginsms/ginsms/ginsms"
+	"github.com/ginsms/ginsms/internal/contract"
 )
 
 // The operations routes, at the root whatever routes.prefix is (docs/operations.md):
@@ -46,7 +47,7 @@ func mountOps(engine *gin.Engine, svc *ginsms.Service, reg *prometheus.Registry,
 		c.Header("Cache-Control", "no-store")
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
 	})
-	ready, unavailable := message(messages, 200, "ok"), message(messages, 5002, "服务暂不可用")
+	ready, unavailable := message(messages, contract.CodeOK), message(messages, contract.CodeStorageDown)
 	engine.GET("/readyz", func(c *gin.Context) {
 		c.Header("Cache-Control", "no-store")
 		ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
@@ -61,10 +62,10 @@ func mountOps(engine *gin.Engine, svc *ginsms.Service, reg *prometheus.Registry,
 	engine.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 }
 
-// message is the errormsg of code: messages' text when configured, else def.
-func message(messages map[int]string, code int, def string) string {
-	if m := messages[code]; m != "" {
+// message is the errormsg of code: messages' text when configured, else the contract's.
+func message(messages map[int]string, code contract.Code) string {
+	if m := messages[int(code)]; m != "" {
 		return m
 	}
-	return def
+	return code.DefaultText()
 }

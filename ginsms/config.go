@@ -1,13 +1,13 @@
 package ginsms
 
 import (
-	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/ginsms/ginsms/captcha"
+	"github.com/ginsms/ginsms/internal/cfgerr"
 	"github.com/ginsms/ginsms/internal/contract"
 	"github.com/ginsms/ginsms/internal/input"
 	"github.com/ginsms/ginsms/internal/keys"
@@ -16,10 +16,10 @@ import (
 )
 
 // Config is the whole ginsms configuration. Its mapstructure tags mirror config.yaml
-// (LoadConfig reads it, from a file of its own or a section of the application's); the
+// (config.Load reads it, from a file of its own or a section of the application's); the
 // fields without a tag are set in code. Start from DefaultConfig.
 type Config struct {
-	// Redis is read by NewRedisClient only: the library uses the client the application
+	// Redis is read by config.NewRedisClient only: the library uses the client the application
 	// passes to New or Register.
 	Redis   RedisConfig    `mapstructure:"redis"`
 	Routes  RoutesConfig   `mapstructure:"routes"`
@@ -44,7 +44,7 @@ type Config struct {
 	Observer Observer `mapstructure:"-"`
 }
 
-// RedisConfig describes the Redis to connect to (see NewRedisClient).
+// RedisConfig describes the Redis to connect to (see config.NewRedisClient).
 type RedisConfig struct {
 	Addr       string   `mapstructure:"addr"`        // host:port of a single Redis
 	Addrs      []string `mapstructure:"addrs"`       // several: a Cluster, or Sentinels with MasterName
@@ -152,13 +152,15 @@ func (c Config) Validate() error {
 			errs = append(errs, configError("messages", "%d is not a contract code", code))
 		}
 	}
-	return configProblems(errs...)
+	return cfgerr.Join(errs...)
 }
 
 func (s SMSConfig) validate() []error {
 	var errs []error
-	if _, err := regexp.Compile(s.PhonePattern); err != nil || s.PhonePattern == "" {
-		errs = append(errs, configError("sms.phone_pattern", "must be a valid regular expression, got %q", s.PhonePattern))
+	if s.PhonePattern == "" {
+		errs = append(errs, configError("sms.phone_pattern", "must be a regular expression such as %q, got \"\"", input.DefaultPhonePattern))
+	} else if _, err := regexp.Compile(s.PhonePattern); err != nil {
+		errs = append(errs, configError("sms.phone_pattern", "%q is not a valid regular expression: %v", s.PhonePattern, err))
 	}
 	for _, ch := range []struct {
 		key  string
@@ -204,65 +206,4 @@ func (c Config) keysApart() error {
 	return nil
 }
 
-func configError(key, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, key, fmt.Sprintf(format, args...))
-}
-
-// configErrors is every problem of a configuration, one line each ("sms.code_ttl: ...").
-type configErrors []string
-
-func (e configErrors) Error() string {
-	if len(e) == 1 {
-		return ErrInvalidConfig.Error() + ": " + e[0]
-	}
-	return ErrInvalidConfig.Error() + ":\n\t" + strings.Join(e, "\n\t")
-}
-
-func (configErrors) Unwrap() error { return ErrInvalidConfig }
-
-// configProblems gathers the problems of errs (nil ones skipped, joined ones flattened)
-// into one error that lists each once, naming its key, under one heading.
-func configProblems(errs ...error) error {
-	var lines []string
-	var walk func(err error)
-	walk = func(err error) {
-		switch e := err.(type) {
-		case nil:
-		case configErrors:
-			lines = append(lines, e...)
-		case interface{ Unwrap() []error }:
-			for _, inner := range e.Unwrap() {
-				walk(inner)
-			}
-		default:
-			for _, line := range strings.Split(err.Error(), "\n") {
-				if line = problemLine(line); line != "" {
-					lines = append(lines, line)
-				}
-			}
-		}
-	}
-	for _, err := range errs {
-		walk(err)
-	}
-	if len(lines) == 0 {
-		return nil
-	}
-	return configErrors(lines)
-}
-
-// decodedKey matches a decoding problem as mapstructure words it: 'sms.code_ttl' 60 is ...
-var decodedKey = regexp.MustCompile(`^'([^']+)' (.*)$`)
-
-// problemLine is line without the packages' headings, "" when nothing is left.
-func problemLine(line string) string {
-	line = strings.TrimSpace(line)
-	for _, heading := range []string{ErrInvalidConfig.Error() + ": ", sender.ErrInvalidConfig.Error() + ": ",
-		captcha.ErrInvalidConfig.Error() + ": ", "decoding failed due to the following error(s):"} {
-		line = strings.TrimPrefix(line, heading)
-	}
-	if m := decodedKey.FindStringSubmatch(line); m != nil {
-		line = m[1] + ": " + m[2]
-	}
-	return strings.TrimSpace(line)
-}
+func configError(key, format string, args ...any) error { return cfgerr.New(key, format, args...) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/middleware"
 )
@@ -207,7 +208,7 @@ func TestLoadConfigDialect(t *testing.T) {
 	t.Setenv("GINSMS_ROUTES_DIALECT", "meiduo")
 	t.Setenv("GINSMS_ROUTES_LANGUAGE", "auto")
 	t.Setenv("GINSMS_ROUTES_FIELDS_IMGCODE", "image_code,text")
-	cfg, err := ginsms.LoadConfig(path, "")
+	cfg, err := config.Load(path, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,13 +4,16 @@ import (
 	"errors"
 	"time"
 
+	"github.com/ginsms/ginsms/internal/cfgerr"
 	"github.com/ginsms/ginsms/middleware"
 )
 
 // Sentinel errors. Storage failures are returned wrapped with the step that failed.
 var (
-	// ErrInvalidConfig is wrapped by every configuration error; the message names the key.
-	ErrInvalidConfig = errors.New("ginsms: invalid configuration")
+	// ErrInvalidConfig is wrapped by every configuration error of the module (captcha,
+	// sender and middleware export the same value); the message names each bad key by
+	// its path in the configuration file.
+	ErrInvalidConfig = cfgerr.ErrInvalidConfig
 	// ErrInvalidInput reports a phone or code that does not have the configured form (4005).
 	ErrInvalidInput = errors.New("ginsms: invalid phone or code")
 	// ErrTooFrequent reports a send or verify refused by the send interval or a quota

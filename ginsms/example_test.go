@@ -5,27 +5,30 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 
+	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/middleware"
+	"github.com/ginsms/ginsms/sender"
 )
 
 // Mount the whole flow on an application's own Gin engine, then protect its sign-up route.
 // This is the README's quick start.
 func ExampleRegister() {
-	rdb := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"}) // the application's Redis
+	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"}) // the application's Redis
 	defer rdb.Close()
 
 	router := gin.New()
 	_ = router.SetTrustedProxies(nil) // behind a proxy: its address, so quotas see the real client IP
 
-	cfg := ginsms.DefaultConfig() // or ginsms.LoadConfig("config.yaml", "")
+	cfg := ginsms.DefaultConfig() // or config.Load("config.yaml", "")
 	cfg.Routes.Prefix = "/api"
 	sms, err := ginsms.Register(router, rdb, cfg)
 	if err != nil {
@@ -65,24 +68,17 @@ func ExampleRegister() {
 	// POST /api/register
 }
 
-// The guards on a path of the application's choosing, with its own final handler: the
-// Service's Redis limiter and captchas, and SendCode for the store-and-send step.
+// The send route's guards on a path of the application's choosing, with its own final
+// handler: SendGuards carry every setting of the Service, SendCode stores and sends.
 func ExampleService_SendCode() {
-	rdb := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
+	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
 	defer rdb.Close()
 	sms, err := ginsms.New(rdb, ginsms.DefaultConfig())
 	if err != nil {
 		log.Fatal(err)
 	}
-	mw := middleware.DefaultConfig()
-	validate, err1 := middleware.ValidateSend(mw)
-	limit, err2 := middleware.RateLimit(sms.Limiter(), mw)
-	guard, err3 := middleware.CaptchaGuard(sms.Captchas(), mw)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		log.Fatal(err)
-	}
 	router := gin.New()
-	router.POST("/signup/otp/:phone", validate, limit, guard, func(c *gin.Context) {
+	router.POST("/signup/otp/:phone", append(sms.SendGuards(), func(c *gin.Context) {
 		err := sms.SendCode(c.Request.Context(), middleware.Phone(c), c.ClientIP())
 		if wait, ok := ginsms.RetryAfter(err); ok {
 			c.Header("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
@@ -99,13 +95,15 @@ func ExampleService_SendCode() {
 		default: // ginsms.ErrStorage: no SMS went out
 			c.JSON(http.StatusServiceUnavailable, gin.H{"sent": false})
 		}
-	})
+	})...)
+	// Or the whole send route, answering as Register's does:
+	router.POST("/signup/code/:phone", sms.SendRoute()...)
 }
 
 // The destination guard of an international deployment, and an operator's route that
 // lifts a block which hit real users.
 func ExampleService_Unblock() {
-	rdb := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
+	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
 	defer rdb.Close()
 	cfg := ginsms.DefaultConfig()
 	cfg.SMS.PhonePattern = `^\+[1-9]\d{6,14}$` // E.164: parsed for country and number type
@@ -130,7 +128,7 @@ func ExampleService_Unblock() {
 
 // Checking a code from Go, for a flow that is not a Gin route.
 func ExampleService_Verify() {
-	rdb := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
+	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
 	defer rdb.Close()
 	sms, err := ginsms.New(rdb, ginsms.DefaultConfig())
 	if err != nil {
@@ -151,38 +149,6 @@ func ExampleService_Verify() {
 	}
 }
 
-// The ginsms settings in a section of the application's own file; the application's
-// other keys are its own business.
-func ExampleLoadConfig() {
-	dir, _ := os.MkdirTemp("", "app")
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "app.yaml")
-	_ = os.WriteFile(path, []byte(`
-app:
-  name: shop
-sms_verification:
-  sms:
-    phone_pattern: '^\+[1-9]\d{6,14}$'   # E.164
-    send_interval: 90s
-  messages:
-    4004: "Too many requests, try again later"
-`), 0o600)
-	cfg, err := ginsms.LoadConfig(path, "sms_verification")
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(cfg.SMS.PhonePattern, cfg.SMS.SendInterval, cfg.Messages[4004])
-
-	_ = os.WriteFile(path, []byte("sms_verification:\n  sms:\n    code_ttl: 60\n    code_length: 3\n"), 0o600)
-	_, err = ginsms.LoadConfig(path, "sms_verification")
-	fmt.Println(err)
-	// Output:
-	// ^\+[1-9]\d{6,14}$ 1m30s Too many requests, try again later
-	// ginsms: invalid configuration:
-	// 	sms.code_ttl: 60 is a bare number: add a unit, e.g. 60s
-	// 	sms.code_length: must be 4 to 10, got 3
-}
-
 // An invalid configuration is refused at start-up with the key and the reason.
 func ExampleConfig_Validate() {
 	cfg := ginsms.DefaultConfig()
@@ -190,4 +156,68 @@ func ExampleConfig_Validate() {
 	fmt.Println(cfg.Validate())
 	// Output:
 	// ginsms: invalid configuration: sms.code_length: must be 4 to 10, got 3
+}
+
+// gateway stands for an SMS provider's own client library.
+type gateway struct{}
+
+// Send hands text to the provider and returns its status.
+func (gateway) Send(ctx context.Context, phone, text, id string) (status string, err error) {
+	return "QUEUED", ctx.Err()
+}
+
+var myGateway gateway
+
+// A provider of one's own: refused only when it definitely did not take the message.
+func ExampleConfig_customSender() {
+	cfg := ginsms.DefaultConfig()
+	cfg.Sender.Custom = sender.Func(func(ctx context.Context, msg sender.Message) error {
+		status, err := myGateway.Send(ctx, msg.Phone, "Your code is "+msg.Code, msg.ID) // honour ctx
+		if err == nil && status == "REJECTED" {
+			return fmt.Errorf("%w: gateway rejected the number", sender.ErrRefused) // take back
+		}
+		return err // anything else that failed is an unknown outcome: kept
+	})
+	fmt.Println(cfg.Validate())
+	// Output: <nil>
+}
+
+// Liveness and readiness probes: Check is one round trip that proves Redis answers and
+// holds the scripts.
+func ExampleService_Check() {
+	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: "127.0.0.1:6379"})
+	defer rdb.Close()
+	router := gin.New()
+	sms, err := ginsms.Register(router, rdb, ginsms.DefaultConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	router.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	router.GET("/readyz", func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
+		defer cancel()
+		if err := sms.Check(ctx); err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"code": 5002, "errormsg": "服务暂不可用"})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"code": 200, "errormsg": "ok"})
+	})
+}
+
+// goRedisLogs writes go-redis's own lines to a slog.Logger.
+type goRedisLogs struct{ logger *slog.Logger }
+
+func (l goRedisLogs) Printf(ctx context.Context, format string, v ...any) {
+	l.logger.WarnContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
+}
+
+// One logger for every line: Config.Logger gets ginsms's, and go-redis's own (a pool that
+// cannot dial, a failed reload of a Cluster's slots), which it writes to the standard
+// logger, are routed with redis.SetLogger.
+func ExampleConfig_logger() {
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	redis.SetLogger(goRedisLogs{logger}) // go-redis's lines ("failed to dial after 5 attempts")
+	cfg := ginsms.DefaultConfig()
+	cfg.Logger = logger // ginsms's lines
+	_ = cfg
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/internal/redistest"
 	"github.com/ginsms/ginsms/middleware"
@@ -47,11 +48,9 @@ func TestGuardsAbortWhateverTheErrorHandler(t *testing.T) {
 			}
 			var ran atomic.Int32
 			protected := func(c *gin.Context) { ran.Add(1); c.String(http.StatusOK, "protected") }
-			mw := middleware.DefaultConfig()
-			mw.ErrorHandler = h.handle
-			validate, _ := middleware.ValidateSend(mw)
-			limit, _ := middleware.RateLimit(sms.Limiter(), mw)
-			guard, _ := middleware.CaptchaGuard(sms.Captchas(), mw)
+			// The Service's guards, each alone behind the validation: validate, limit, check.
+			guards := sms.SendGuards()
+			validate, limit, guard := guards[0], guards[1], guards[2]
 			router.POST("/register", sms.RequireSMSCode(middleware.FieldNames{}), func(c *gin.Context) {
 				phone, ok := ginsms.VerifiedPhone(c)
 				if !ok {
@@ -334,7 +333,7 @@ type wrapped struct{ *redis.Client }
 func TestRedisClientTimeouts(t *testing.T) {
 	for _, rc := range []ginsms.RedisConfig{{Addr: "127.0.0.1:1"}, {Addrs: []string{"127.0.0.1:1", "127.0.0.1:2"}},
 		{Addrs: []string{"127.0.0.1:1"}, MasterName: "m"}} {
-		rdb := ginsms.NewRedisClient(rc)
+		rdb := config.NewRedisClient(rc)
 		var dial time.Duration
 		var tries int
 		var ctxTimeout bool
@@ -351,7 +350,7 @@ func TestRedisClientTimeouts(t *testing.T) {
 			t.Errorf("%+v: dial %v, %d tries, context timeouts %v; want at most 1 s, once, on", rc, dial, tries, ctxTimeout)
 		}
 	}
-	rdb := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: redistest.DeadAddr})
+	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: redistest.DeadAddr})
 	defer rdb.Close()
 	cfg := ginsms.DefaultConfig()
 	cfg.Sender.Custom = &recordingSender{}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/internal/redistest"
 )
@@ -150,7 +151,7 @@ func phonesN(n int) []string {
 // failoverEnv mounts ginsms on the client the library builds for the topology.
 func failoverEnv(t *testing.T, top topology, rc ginsms.RedisConfig, replicaAcks int) *env {
 	t.Helper()
-	rdb := ginsms.NewRedisClient(rc)
+	rdb := config.NewRedisClient(rc)
 	t.Cleanup(func() { _ = rdb.Close() })
 	return newEnvServing(t, top, rdb, rdb, func(c *ginsms.Config) {
 		c.SMS.DailyLimitTotal, c.SMS.HourlyLimitPerIP = 1_000_000, 0
@@ -284,7 +285,7 @@ func TestFailoverClusterKill(t *testing.T) {
 func TestFailoverClusterStall(t *testing.T) {
 	failoverOnly(t)
 	defer waitClusterHealthy(t)
-	rdb := ginsms.NewRedisClient(clusterConfig(t))
+	rdb := config.NewRedisClient(clusterConfig(t))
 	t.Cleanup(func() { _ = rdb.Close() })
 	e := newEnvServing(t, cluster, rdb, rdb, func(c *ginsms.Config) {
 		c.SMS.DailyLimitTotal, c.SMS.HourlyLimitPerIP = 0, 0

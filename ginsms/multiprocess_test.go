@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/internal/redistest"
 	"github.com/ginsms/ginsms/sender"
@@ -43,7 +44,7 @@ func serveApp(name string) error {
 	if name == "cluster" {
 		top, rc = cluster, ginsms.RedisConfig{Addrs: strings.Split(os.Getenv(redistest.ClusterAddrsEnv), ",")}
 	}
-	rdb := ginsms.NewRedisClient(rc)
+	rdb := config.NewRedisClient(rc)
 	defer rdb.Close()
 	cfg := testConfig(os.Getenv("GINSMS_TEST_APP_PREFIX"), top)
 	cfg.SMS.HourlyLimitPerIP = 0

@@ -346,22 +346,15 @@ func TestLegacyStatusAndMessages(t *testing.T) {
 	}
 }
 
-// The pieces alone, as ExampleService_SendCode mounts them: the guards with the Service's
-// limiter and captchas, and SendCode in a handler of one's own, on a path of one's own.
+// The pieces alone, as ExampleService_SendCode mounts them: the Service's guards and
+// SendCode in a handler of one's own, on a path of one's own.
 func TestChainOfOnesOwn(t *testing.T) {
 	e := newEnv(t, nil)
-	mw := middleware.DefaultConfig()
-	validate, err1 := middleware.ValidateSend(mw)
-	limit, err2 := middleware.RateLimit(e.service.Limiter(), mw)
-	guard, err3 := middleware.CaptchaGuard(e.service.Captchas(), mw)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		t.Fatal(err)
-	}
-	e.router.POST("/signup/otp/:phone", validate, limit, guard, func(c *gin.Context) {
+	e.router.POST("/signup/otp/:phone", append(e.service.SendGuards(), func(c *gin.Context) {
 		err := e.service.SendCode(c.Request.Context(), middleware.Phone(c), c.ClientIP())
 		wait, _ := ginsms.RetryAfter(err)
 		c.JSON(http.StatusOK, gin.H{"sent": err == nil, "too_frequent": errors.Is(err, ginsms.ErrTooFrequent), "wait": wait > 0})
-	})
+	})...)
 	e.seedCaptcha(uuidN(1), "1234")
 	send := func(u string) string {
 		return performRequest(e.router, "POST", "/signup/otp/"+testPhone+"?imgcode=1234&uuid="+u, "", "").Body

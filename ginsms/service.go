@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -35,6 +34,9 @@ type Service struct {
 	resp       *contract.Responder
 	onError    func(*gin.Context, error)
 	mw         middleware.Config
+	// sendGuards are the send route's steps before the store-and-send one, built once
+	// (see pieces.go): Register and SendGuards hand out these same handlers.
+	sendGuards []gin.HandlerFunc
 }
 
 // New validates cfg and builds a Service on rdb, which the application owns (a single,
@@ -59,7 +61,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if cc, ok := rdb.(*redis.ClusterClient); ok && cc.Options().ClusterStateReloadInterval > 5*time.Second {
 		s.logger.Warn("ginsms: the cluster client reloads its slot map only every " +
 			cc.Options().ClusterStateReloadInterval.String() + ": after a master dies its slots answer 5002 until then; " +
-			"set ClusterStateReloadInterval to a second or two (NewRedisClient does)")
+			"set ClusterStateReloadInterval to a second or two (config.NewRedisClient does)")
 	}
 	var err error
 	if s.store, err = newCodeStore(rdb, cfg.SMS, cfg.Destination); err != nil {
@@ -99,6 +101,9 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if s.images, err = captcha.NewHandler(s.captchas, s.mw); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
+	if s.sendGuards, err = s.buildSendGuards(); err != nil {
+		return nil, err
+	}
 	if s.inputs, err = input.New(input.Config{PhonePattern: cfg.SMS.PhonePattern, CodeLength: cfg.SMS.CodeLength,
 		Fields: input.Named("", "", "", "", input.Fields(aliases))}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
@@ -110,10 +115,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if s.sender, err = sender.New(sc); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	s.senderKind = strings.ToLower(strings.TrimSpace(sc.Kind))
-	if sc.Custom != nil {
-		s.senderKind = "custom"
-	}
+	s.senderKind = sc.Label()
 	return s, nil
 }
 
@@ -187,35 +189,18 @@ func Register(router gin.IRouter, rdb redis.UniversalClient, cfg Config) (*Servi
 	if err != nil {
 		return nil, err
 	}
-	validate, err1 := middleware.ValidateSend(s.mw)
-	limit, err2 := middleware.RateLimit(s.store, s.mw)
-	guard, err3 := middleware.CaptchaGuard(s.captchas, s.mw)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return nil, err // unreachable: New validated the same configuration
-	}
 	g := router.Group(cfg.Routes.Prefix)
-	both := func(method, path, route string, handlers ...gin.HandlerFunc) {
-		if obs := s.observe(route); obs != nil {
-			handlers = append([]gin.HandlerFunc{obs}, handlers...)
-		}
+	both := func(method, path string, handlers []gin.HandlerFunc) {
 		g.Handle(method, path, handlers...)
 		g.Handle(method, path+"/", handlers...)
 	}
-	both("GET", "/image_codes/:uuid", routeImage, s.images.Image)
-	both("GET", "/image_codes/:uuid/audio", routeAudio, s.images.Audio)
-	both("GET", "/sms_codes/:phone", routeSend, validate, limit, guard, s.sendRoute)
-	both("POST", "/sms_codes/:phone", routeSend, validate, limit, guard, s.sendRoute)
-	both("POST", "/sms_codes/:phone/verify", routeVerify, s.verifyRoute)
+	both("GET", "/image_codes/:uuid", s.ImageRoute())
+	both("GET", "/image_codes/:uuid/audio", s.AudioRoute())
+	both("GET", "/sms_codes/:phone", s.SendRoute())
+	both("POST", "/sms_codes/:phone", s.SendRoute())
+	both("POST", "/sms_codes/:phone/verify", s.VerifyRoute())
 	return s, nil
 }
-
-// Limiter returns the Service's send limiter on Redis, for middleware.RateLimit on a
-// route of one's own: it reads the phone's flag and every quota in one round trip.
-func (s *Service) Limiter() middleware.SendLimiter { return s.store }
-
-// Captchas returns the Service's captcha store, for middleware.CaptchaGuard on a route of
-// one's own.
-func (s *Service) Captchas() *captcha.Store { return s.captchas }
 
 // sendRoute is the last step of the send route: ValidateSend, RateLimit and CaptchaGuard ran.
 func (s *Service) sendRoute(c *gin.Context) {
@@ -270,7 +255,7 @@ func (s *Service) SendCode(ctx context.Context, phone, clientIP string) error {
 	if !s.inputs.ValidPhone(phone) {
 		return ErrInvalidInput
 	}
-	return s.sendCode(ctx, phone, s.store.network(clientIP))
+	return s.counted(s.sendCode(ctx, phone, s.store.network(clientIP)))
 }
 
 func (s *Service) sendCode(ctx context.Context, phone, network string) error {

@@ -44,7 +44,7 @@ var (
 // Quota windows. Each counter starts its window at its first count and expires with it.
 const (
 	phoneWindow = 24 * time.Hour
-	ipWindow    = time.Hour
+	ipWindow    = redisx.IPWindow
 	totalWindow = 24 * time.Hour
 )
 

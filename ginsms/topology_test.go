@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/internal/redistest"
 )
@@ -56,7 +57,7 @@ func TestClusterTemplatesRefused(t *testing.T) {
 		t.Fatalf("Check with a plain client of a cluster node = %v, want a refusal naming the fix", err)
 	}
 	// And the library's own client for one seed address, told it is a cluster, works.
-	seed := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: redistest.ClusterAddrs(t)[0], Cluster: true})
+	seed := config.NewRedisClient(ginsms.RedisConfig{Addr: redistest.ClusterAddrs(t)[0], Cluster: true})
 	defer seed.Close()
 	if svc, err = ginsms.New(seed, cfg); err != nil {
 		t.Fatal(err)

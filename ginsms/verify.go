@@ -39,7 +39,7 @@ func (s *Service) Verify(ctx context.Context, phone, code, clientIP string) erro
 	if !s.inputs.ValidPhone(phone) || !s.inputs.ValidSMSCode(code) {
 		return ErrInvalidInput
 	}
-	return s.store.verify(ctx, phone, code, s.store.network(clientIP))
+	return s.counted(s.store.verify(ctx, phone, code, s.store.network(clientIP)))
 }
 
 // RequireSMSCode returns a middleware for routes such as /register: it reads the phone and

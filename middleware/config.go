@@ -1,12 +1,11 @@
 package middleware
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ginsms/ginsms/internal/cfgerr"
 	"github.com/ginsms/ginsms/internal/contract"
 	"github.com/ginsms/ginsms/internal/input"
 )
@@ -57,8 +56,9 @@ type FieldNames struct {
 // the contract's 5002.
 type ErrorHandler func(c *gin.Context, err error)
 
-// ErrInvalidConfig is wrapped by the errors of Config.Validate and the constructors.
-var ErrInvalidConfig = errors.New("middleware: invalid configuration")
+// ErrInvalidConfig is wrapped by the errors of Config.Validate and the constructors: the
+// module's one configuration error, the same value as ginsms.ErrInvalidConfig.
+var ErrInvalidConfig = cfgerr.ErrInvalidConfig
 
 // DefaultConfig returns the contract's defaults.
 func DefaultConfig() Config {
@@ -83,13 +83,13 @@ func (c Config) build() (built, error) {
 	in, err := input.New(input.Config{PhonePattern: c.PhonePattern, Fields: input.Named(c.Fields.Phone, c.Fields.UUID,
 		c.Fields.ImageCode, "", input.Fields(c.Aliases))})
 	if err != nil {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))
+		errs = append(errs, cfgerr.New("PhonePattern", "%v", err))
 	}
 	resp, err := contract.NewResponder(c.responderOptions())
 	if err != nil {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))
+		errs = append(errs, cfgerr.New("Messages", "%v", err))
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := cfgerr.Join(errs...); err != nil {
 		return built{}, err
 	}
 	return built{in: in, resp: resp, onError: resp.OnStorageError(c.ErrorHandler, c.Logger)}, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ginsms/ginsms/config"
 	"github.com/ginsms/ginsms/ginsms"
 	"github.com/ginsms/ginsms/prommetrics"
 )
@@ -25,7 +26,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer mr.Close()
-	rdb := ginsms.NewRedisClient(ginsms.RedisConfig{Addr: mr.Addr()})
+	rdb := config.NewRedisClient(ginsms.RedisConfig{Addr: mr.Addr()})
 	defer rdb.Close()
 
 	gin.SetMode(gin.ReleaseMode)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,11 +49,11 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 		}, []string{"route", "code"}),
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ginsms_quota_refusals_total",
-			Help: "Requests refused by a limit (4004), by quota: interval, phone_daily, ip_hourly, total_daily, captcha_ip, verify_ip.",
+			Help: "Requests refused by a limit (4004), by quota: " + strings.Join(quotas, ", ") + ".",
 		}, []string{"quota"}),
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ginsms_sms_sent_total",
-			Help: "Calls to the SMS provider, by sender and outcome: sent, refused (send taken back) or unknown (send kept, the SMS may arrive).",
+			Help: "Calls to the SMS provider, by sender and outcome: " + strings.Join(outcomes, ", ") + " (refused: send taken back; unknown: send kept, the SMS may arrive).",
 		}, []string{"sender", "outcome"}),
 		took: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "ginsms_sender_duration_seconds",
@@ -65,7 +66,7 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 		}),
 		storage: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ginsms_storage_errors_total",
-			Help: "Redis steps that failed, by op: captcha, send_wait, store, take_back, verify, check.",
+			Help: "Redis steps that failed, by op: " + strings.Join(storageOps, ", ") + ".",
 		}, []string{"op"}),
 		unknown: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "ginsms_unknown_client_total",

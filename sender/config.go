@@ -1,13 +1,13 @@
 package sender
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/ginsms/ginsms/internal/cfgerr"
 )
 
 // The kinds, the values of sender.kind.
@@ -70,6 +70,15 @@ func DefaultConfig() Config {
 	}
 }
 
+// Label names the sender New builds from c, as logs and metrics say it: the kind (log,
+// webhook, twilio or aliyun; an empty Kind is log), or "custom" when Custom is set.
+func (c Config) Label() string {
+	if c.Custom != nil {
+		return "custom"
+	}
+	return c.withDefaults().Kind
+}
+
 // withDefaults normalises Kind and fills every empty optional field with its default.
 func (c Config) withDefaults() Config {
 	c.Kind = strings.ToLower(strings.TrimSpace(c.Kind))
@@ -86,8 +95,9 @@ func (c Config) withDefaults() Config {
 
 // Validate checks the timeout, the kind and the section of the selected kind (empty
 // optional fields mean their default). It reports every problem at once: the error is an
-// errors.Join of one error per bad key, each wrapping ErrInvalidConfig and naming the
-// key, e.g. "sender.twilio.auth_token: required when sender.kind is twilio". It never
+// list of one problem per bad key, wrapping ErrInvalidConfig, each naming the key, e.g.
+// "sender.twilio.auth_token: required when sender.kind is twilio: set it in the file or
+// in GINSMS_SENDER_TWILIO_AUTH_TOKEN". It never
 // quotes a credential or a URL (which may carry a token).
 func (c Config) Validate() error {
 	c = c.withDefaults()
@@ -108,17 +118,17 @@ func (c Config) Validate() error {
 			errs = append(errs, configError("sender.kind", "must be one of log, webhook, twilio, aliyun, got %q", c.Kind))
 		}
 	}
-	return errors.Join(errs...)
+	return cfgerr.Join(errs...)
 }
 
 // configError is the error of one bad key.
-func configError(key, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, key, fmt.Sprintf(format, args...))
-}
+func configError(key, format string, args ...any) error { return cfgerr.New(key, format, args...) }
 
-// requiredError is the error of a missing key of the section of kind.
+// requiredError is the error of a missing key of the section of kind; it names the
+// environment variable too, where a credential is best kept.
 func requiredError(key, kind string) error {
-	return configError(key, "required when sender.kind is %s", kind)
+	env := "GINSMS_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+	return configError(key, "required when sender.kind is %s: set it in the file or in %s", kind, env)
 }
 
 // isHTTPURL reports whether s is an absolute http or https URL with a host.

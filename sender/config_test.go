@@ -89,23 +89,16 @@ func checkConfigErrors(t *testing.T, err error, want []string) {
 	if !errors.Is(err, sender.ErrInvalidConfig) {
 		t.Fatalf("got %v, want an error wrapping ErrInvalidConfig", err)
 	}
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
+	lines := strings.Split(strings.TrimPrefix(err.Error(), "ginsms: invalid configuration:"), "\n")
+	if len(lines) > 1 {
+		lines = lines[1:] // several problems: one a line under the heading
 	}
-	if len(errs) != len(want) {
-		t.Errorf("got %d errors, want %d:\n%v", len(errs), len(want), err)
+	if len(lines) != len(want) {
+		t.Errorf("got %d problems, want %d:\n%v", len(lines), len(want), err)
 	}
-	for i, e := range errs {
-		if !errors.Is(e, sender.ErrInvalidConfig) {
-			t.Errorf("error %q does not wrap ErrInvalidConfig", e)
-		}
-		if i < len(want) {
-			if w := "sender: invalid configuration: " + want[i]; !strings.HasPrefix(e.Error(), w) {
-				t.Errorf("error %d: got %q, want it to start with %q", i, e, w)
-			}
+	for i, line := range lines {
+		if i < len(want) && !strings.HasPrefix(strings.TrimSpace(line), want[i]) {
+			t.Errorf("problem %d: got %q, want it to start with %q", i, line, want[i])
 		}
 	}
 	for _, s := range append(providerSecrets, "https://", "sms.example.com") {
@@ -121,7 +114,7 @@ func TestConfigValidate(t *testing.T) {
 		name   string
 		base   string // kind of valid config to start from; "" = DefaultConfig
 		change func(*sender.Config)
-		want   []string // the expected errors after "sender: invalid configuration: ", in order
+		want   []string // the expected problems, in order
 	}{
 		{"log", "", func(c *sender.Config) {}, nil},
 		{"kind upper case", "", func(c *sender.Config) { c.Kind = " LOG " }, nil},
@@ -195,5 +188,22 @@ func TestConfigValidate(t *testing.T) {
 				t.Errorf("New = %v, %v", s, err)
 			}
 		})
+	}
+}
+
+// Label is what the observer reports as the sender: the default kind is "log", not "".
+func TestConfigLabel(t *testing.T) {
+	custom := sender.Func(func(context.Context, sender.Message) error { return nil })
+	for _, tt := range []struct {
+		cfg  sender.Config
+		want string
+	}{
+		{sender.Config{}, "log"},
+		{sender.Config{Kind: " Twilio "}, "twilio"},
+		{sender.Config{Kind: "webhook", Custom: custom}, "custom"},
+	} {
+		if got := tt.cfg.Label(); got != tt.want {
+			t.Errorf("Label of kind %q = %q, want %q", tt.cfg.Kind, got, tt.want)
+		}
 	}
 }

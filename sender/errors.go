@@ -1,6 +1,10 @@
 package sender
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/ginsms/ginsms/internal/cfgerr"
+)
 
 // Sentinel errors. Test them with errors.Is.
 var (
@@ -20,8 +24,8 @@ var (
 	// taken. See the package documentation for the table per kind.
 	ErrRefused = errors.New("sender: provider refused the message")
 
-	// ErrInvalidConfig is wrapped by every configuration error. Each such error names
-	// its key ("sender.twilio.auth_token: required when sender.kind is twilio") and
-	// never quotes a credential or a URL.
-	ErrInvalidConfig = errors.New("sender: invalid configuration")
+	// ErrInvalidConfig is wrapped by every configuration error: the module's one
+	// configuration error, the same value as ginsms.ErrInvalidConfig. Each such error
+	// names its key and never quotes a credential or a URL.
+	ErrInvalidConfig = cfgerr.ErrInvalidConfig
 )

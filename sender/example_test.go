@@ -134,9 +134,10 @@ func ExampleConfig_Validate() {
 	fmt.Println(err)
 	// Output:
 	// true
-	// sender: invalid configuration: sender.twilio.auth_token: required when sender.kind is twilio
-	// sender: invalid configuration: sender.twilio.from: required when sender.kind is twilio, unless sender.twilio.messaging_service_sid is set
-	// sender: invalid configuration: sender.twilio.phone_prefix: must be "+" and 1 to 4 digits, got "0086"
+	// ginsms: invalid configuration:
+	// 	sender.twilio.auth_token: required when sender.kind is twilio: set it in the file or in GINSMS_SENDER_TWILIO_AUTH_TOKEN
+	// 	sender.twilio.from: required when sender.kind is twilio, unless sender.twilio.messaging_service_sid is set
+	// 	sender.twilio.phone_prefix: must be "+" and 1 to 4 digits, got "0086"
 }
 
 // An Alibaba Cloud answer with a Code other than "OK" is a definite refusal; the error

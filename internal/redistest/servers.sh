@@ -10,7 +10,7 @@
 #     failover-timeout 5000 ms). Two replicas, as the README recommends for sms.replica_acks:
 #     a failover then promotes one while the other must follow it.
 #
-# Usage:
+# Usage (GINSMS_TEST_PORTS=FIRST-LAST picks the port range, default 20000-32000):
 #   servers.sh start DIR   starts them all under DIR and waits until they are healthy, then
 #                          prints on stdout only `export NAME=value` lines to eval (progress
 #                          and errors go to stderr; on failure the logs too, and it exits
@@ -81,13 +81,20 @@ wait_for() {
 	done
 }
 
-# free_ports N sets PORTS to N ports where nothing listens, from a random base below Linux's
-# ephemeral range (32768 and up), where an outgoing connection could take one meanwhile.
+# free_ports N sets PORTS to N ports where nothing listens, from a random base in
+# GINSMS_TEST_PORTS ("FIRST-LAST", default 20000-32000: below Linux's ephemeral range,
+# 32768 and up, where an outgoing connection could take one meanwhile).
 free_ports() {
-	local n=$1 base p
+	local n=$1 base p first last range=${GINSMS_TEST_PORTS:-20000-32000}
 	PORTS=()
-	base=$((20000 + RANDOM % 12000))
-	for ((p = base; p < base + 500 && ${#PORTS[@]} < n; p++)); do
+	if ! [[ $range =~ ^([0-9]+)-([0-9]+)$ ]] || ((BASH_REMATCH[1] < 1024 || BASH_REMATCH[2] > 65535 ||
+		BASH_REMATCH[2] - BASH_REMATCH[1] + 1 < n)); then
+		say "GINSMS_TEST_PORTS=$range: want FIRST-LAST within 1024-65535, at least $n ports"
+		return 1
+	fi
+	first=${BASH_REMATCH[1]} last=${BASH_REMATCH[2]}
+	base=$((first + RANDOM % (last - first + 2 - n)))
+	for ((p = base; p <= last && p < base + 500 && ${#PORTS[@]} < n; p++)); do
 		listening "$p" || PORTS+=("$p")
 	done
 	((${#PORTS[@]} == n)) || {

@@ -113,7 +113,7 @@ func RunPipelined(ctx context.Context, newPipe func() redis.Pipeliner, cmds ...r
 // pooled connection that does not come: a hung node), each try bounded by the client's
 // own timeouts; the step's deadline ends them all, so a request answers 5002 within
 // seconds whatever the client's options (a client with ContextTimeoutEnabled, as
-// ginsms.NewRedisClient builds, also ends a read at the deadline). A command whose reply the deadline cuts off
+// config.NewRedisClient builds, also ends a read at the deadline). A command whose reply the deadline cuts off
 // may have run, as any lost reply: it is not re-sent.
 const StepTimeout = 3 * time.Second
 
@@ -171,6 +171,10 @@ func exec(ctx context.Context, rdb redis.UniversalClient, cmds []redis.Cmder) {
 	}
 	_, _ = pipe.Exec(ctx) // errors are read per command
 }
+
+// IPWindow is the window of every per-IP counter (captcha images, sends, verify tries):
+// an hour from the address's first count.
+const IPWindow = time.Hour
 
 // Counter scripts shared by every quota of ginsms.
 var (
