@@ -1,6 +1,7 @@
 package captcha
 
 import (
+	"net/http"
 	"strings"
 	"time"
 
@@ -23,10 +24,26 @@ const (
 // `captcha:` section of config.yaml. Start from DefaultConfig and change what you need:
 // a zero Config is invalid, and the "Default" of each field is DefaultConfig's value.
 type Config struct {
+	// Kind is the human check in front of sends: "image" (this package's digit image),
+	// "altcha" (a proof of work, see Altcha), or "turnstile", "hcaptcha", "recaptcha"
+	// (the provider's widget, checked with its siteverify API, see SiteVerifier).
+	// Optional. Default: "image".
+	Kind string `mapstructure:"kind"`
+	// Altcha configures the "altcha" kind.
+	Altcha AltchaConfig `mapstructure:"altcha"`
+	// Turnstile, HCaptcha and Recaptcha configure the provider kinds; only the one of
+	// Kind is used (and validated).
+	Turnstile ProviderConfig `mapstructure:"turnstile"`
+	HCaptcha  ProviderConfig `mapstructure:"hcaptcha"`
+	Recaptcha ProviderConfig `mapstructure:"recaptcha"`
+	// HTTPClient calls the provider kinds' siteverify APIs (each call is bounded by the
+	// kind's Timeout whatever the client's own). Optional. Default: a client of its own.
+	HTTPClient *http.Client `mapstructure:"-"`
+
 	// Length is the number of digits of an answer, 1 to 10. Optional. Default: 4.
 	Length int `mapstructure:"length"`
-	// TTL is how long an answer lives in Redis if nobody uses it, 1s to 24h.
-	// Optional. Default: 300s.
+	// TTL is how long an answer lives in Redis if nobody uses it, and how long an ALTCHA
+	// challenge may be solved and used, 1s to 24h. Optional. Default: 300s.
 	TTL time.Duration `mapstructure:"ttl"`
 	// Width of the PNG in pixels, 40 to 1000. Optional. Default: 240.
 	Width int `mapstructure:"width"`
@@ -48,6 +65,11 @@ type Config struct {
 // 240x80 pixels, key "img_%s", and at most 300 captchas per client address per hour.
 func DefaultConfig() Config {
 	return Config{
+		Kind:             KindImage,
+		Altcha:           AltchaConfig{MaxNumber: DefaultAltchaMaxNumber},
+		Turnstile:        ProviderConfig{Timeout: defaultProviderTimeout},
+		HCaptcha:         ProviderConfig{Timeout: defaultProviderTimeout},
+		Recaptcha:        ProviderConfig{Timeout: defaultProviderTimeout},
 		Length:           4,
 		TTL:              300 * time.Second,
 		Width:            240,
@@ -82,6 +104,7 @@ func (c Config) templates() (answer, perIP keys.Template, err error) {
 	if c.Height < minSize || c.Height > maxSize {
 		bad("height", "must be %d to %d, got %d", minSize, maxSize, c.Height)
 	}
+	errs = append(errs, c.validateKind()...)
 	if c.HourlyLimitPerIP < 0 {
 		bad("hourly_limit_per_ip", "must be 0 (off) or more, got %d", c.HourlyLimitPerIP)
 	}

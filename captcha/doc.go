@@ -1,5 +1,8 @@
-// Package captcha serves the image captchas of ginsms, and their audio version, and
-// keeps their answers in Redis for the send flow to consume.
+// Package captcha serves the human checks of ginsms: the image captchas (the default
+// kind), their audio version, and their answers in Redis for the send flow to consume;
+// and the other kinds of Config.Kind: Altcha (a proof of work for the ALTCHA widget) and
+// SiteVerifier (Turnstile, hCaptcha, reCAPTCHA), which implement middleware.HumanChecker
+// and spend each proof once in Redis (img_spent_<hex>, SET NX).
 //
 // The flow:
 //
@@ -32,6 +35,8 @@
 //
 //	img_<uuid>       answer, ASCII digits       TTL captcha.ttl (300 s)
 //	img_ip_<address> captchas this hour, int    TTL 3600 s from the first one
+//	img_spent_<hex>  1: a spent ALTCHA challenge TTL the challenge's remaining life
+//	                 or provider token (SHA-256) TTL 300 s
 //
 // Images are drawn by github.com/dchest/captcha and encoded with a pooled PNG encoder,
 // about twice as fast as dchest's own WriteTo and with a twentieth of its allocation

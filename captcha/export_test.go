@@ -35,3 +35,9 @@ func (s *Store) Create(ctx context.Context, id, ip string) (string, time.Duratio
 func (s *Store) Peek(ctx context.Context, id, ip string) (answer string, found bool, wait time.Duration, err error) {
 	return s.peek(ctx, id, input.Network(ip))
 }
+
+// SetNow replaces the clock the challenges' expiry is read against.
+func (a *Altcha) SetNow(now func() time.Time) { a.now = now }
+
+// HidePalette is the recolouring renderPNG applies.
+var HidePalette = hidePalette

@@ -65,9 +65,12 @@ const maxPooledBuffer = 256 << 10
 
 // renderPNG draws digits (each 0 to 9) for id at width x height and returns the PNG in a
 // pooled buffer, which the caller hands back with releaseBuffer. The same id and digits
-// draw the same image within one process (dchest seeds its noise with them).
+// draw the same image within one process (dchest seeds its noise with them). The
+// palette is recoloured first (hidePalette), so that no colour index marks the digits.
 func renderPNG(enc *png.Encoder, id string, digits []byte, width, height int) (*bytes.Buffer, error) {
-	return encodePNG(enc, dcaptcha.NewImage(id, digits, width, height).Paletted)
+	img := dcaptcha.NewImage(id, digits, width, height).Paletted
+	hidePalette(img, id, digits)
+	return encodePNG(enc, img)
 }
 
 // encodePNG encodes img with enc into a pooled buffer.

@@ -122,7 +122,7 @@ func TestRenderDecodes(t *testing.T) {
 }
 
 // TestRenderMatchesDchest checks our encoder changes the encoding only: the pixels are
-// those dchest's own WriteTo sends.
+// those dchest draws, recoloured by HidePalette, and drawn where dchest draws them.
 func TestRenderMatchesDchest(t *testing.T) {
 	ours, err := captcha.RenderPNG(benchID, benchDigits, 240, 80)
 	if err != nil {
@@ -130,7 +130,11 @@ func TestRenderMatchesDchest(t *testing.T) {
 	}
 	defer captcha.ReleaseBuffer(ours)
 	var theirs bytes.Buffer
-	if _, err := dcaptcha.NewImage(benchID, benchDigits, 240, 80).WriteTo(&theirs); err != nil {
+	original := dcaptcha.NewImage(benchID, benchDigits, 240, 80).Paletted
+	recoloured := *original
+	recoloured.Pix = append([]uint8(nil), original.Pix...)
+	captcha.HidePalette(&recoloured, benchID, benchDigits)
+	if err := png.Encode(&theirs, &recoloured); err != nil {
 		t.Fatal(err)
 	}
 	a, err := png.Decode(bytes.NewReader(ours.Bytes()))
@@ -145,6 +149,9 @@ func TestRenderMatchesDchest(t *testing.T) {
 		for x := 0; x < 240; x++ {
 			if a.At(x, y) != b.At(x, y) {
 				t.Fatalf("pixel (%d,%d) = %v, dchest %v", x, y, a.At(x, y), b.At(x, y))
+			}
+			if drawn := original.ColorIndexAt(x, y) != 0; drawn != (recoloured.ColorIndexAt(x, y) != 0) {
+				t.Fatalf("pixel (%d,%d): drawn %v by dchest, not after recolouring", x, y, drawn)
 			}
 		}
 	}

@@ -24,6 +24,7 @@ type Store struct {
 	cfg    Config
 	answer keys.Template // img_%s
 	perIP  keys.Template // img_ip_%s
+	spent  keys.Template // img_spent_%s: proofs of the other kinds, spent once
 }
 
 // NewStore returns a Store on rdb, which the application owns, configured by cfg. It
@@ -37,7 +38,27 @@ func NewStore(rdb redis.UniversalClient, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{rdb: rdb, cfg: cfg, answer: answer, perIP: perIP}, nil
+	i := strings.Index(cfg.Key, "%s") // a UUID never starts with "spent_" either
+	spent := keys.MustParse(cfg.Key[:i] + "spent_" + cfg.Key[i:])
+	return &Store{rdb: rdb, cfg: cfg, answer: answer, perIP: perIP, spent: spent}, nil
+}
+
+// spend marks the proof of digest (lower-case hex) used for ttl, in one round trip (SET
+// NX, never re-sent by the client), and reports whether it was fresh: of concurrent
+// requests with one proof, exactly one gets true.
+func (s *Store) spend(ctx context.Context, digest string, ttl time.Duration) (fresh bool, err error) {
+	if ttl < time.Millisecond {
+		ttl = time.Millisecond
+	}
+	set := redisx.Once(ctx, "set", s.spent.Key(digest), "1", "nx", "px", ttl.Milliseconds())
+	err = redisx.Run(ctx, s.rdb, set)
+	switch {
+	case errors.Is(err, redis.Nil) || errors.Is(set.Err(), redis.Nil):
+		return false, nil
+	case err != nil:
+		return false, storageError("spend proof", err)
+	}
+	return true, nil
 }
 
 // reserveIP returns the step that counts one use of network's hourly quota, nil when the

@@ -143,6 +143,11 @@ type demoConfig struct {
 	CodeLength    int    `json:"code_length"`    // digits of an SMS code
 	CaptchaLength int    `json:"captcha_length"` // digits of a captcha
 	Demo          bool   `json:"demo"`           // whether /demo/messages is mounted
+	// CaptchaKind is captcha.kind; ProofFields the fields its proof is sent in; SiteKey
+	// the provider kind's public site key (see web/human.js).
+	CaptchaKind string   `json:"captcha_kind"`
+	ProofFields []string `json:"proof_fields,omitempty"`
+	SiteKey     string   `json:"site_key,omitempty"`
 }
 
 // webAsset is a file of the page, read once at start-up.
@@ -155,14 +160,50 @@ type webAsset struct {
 const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
+// humanCSP widens pageCSP for the human check of captcha.kind, directive by directive:
+// the ALTCHA widget's worker (served here); a provider's script and frames from its own
+// origins, as each documents.
+var humanCSP = map[string]map[string]string{
+	"altcha":    {"worker-src": "'self'"},
+	"turnstile": {"script-src": "https://challenges.cloudflare.com", "frame-src": "https://challenges.cloudflare.com"},
+	"hcaptcha": {"script-src": "https://hcaptcha.com https://*.hcaptcha.com", "frame-src": "https://hcaptcha.com https://*.hcaptcha.com",
+		"style-src": "https://hcaptcha.com https://*.hcaptcha.com", "connect-src": "https://hcaptcha.com https://*.hcaptcha.com"},
+	"recaptcha": {"script-src": "https://www.google.com https://www.gstatic.com", "frame-src": "https://www.google.com"},
+}
+
+// pageCSPFor is pageCSP with the sources kind's widget needs added to its directives (a
+// directive given twice would count only the first time).
+func pageCSPFor(kind string) string {
+	extra := humanCSP[kind]
+	added := map[string]bool{}
+	parts := strings.Split(pageCSP, "; ")
+	for i, p := range parts {
+		name, _, _ := strings.Cut(p, " ")
+		if src, ok := extra[name]; ok {
+			parts[i] += " " + src
+			added[name] = true
+		}
+	}
+	for _, name := range []string{"worker-src", "frame-src"} {
+		if src, ok := extra[name]; ok && !added[name] {
+			parts = append(parts, name+" "+src)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
 // mountDemo serves the page at / (and its assets under /demo/), GET /demo/config, and, when
 // inbox is not nil, GET /demo/messages and GET /demo/captcha.
 func mountDemo(engine *gin.Engine, cfg ginsms.Config, rdb redis.UniversalClient, inbox *demoInbox) error {
 	assets := map[string]webAsset{}
 	for name, ct := range map[string]string{
-		"index.html": "text/html; charset=utf-8",
-		"app.css":    "text/css; charset=utf-8",
-		"app.js":     "text/javascript; charset=utf-8",
+		"index.html":        "text/html; charset=utf-8",
+		"app.css":           "text/css; charset=utf-8",
+		"app.js":            "text/javascript; charset=utf-8",
+		"human.js":          "text/javascript; charset=utf-8",
+		"altcha/altcha.js":  "text/javascript; charset=utf-8",
+		"altcha/altcha.css": "text/css; charset=utf-8",
+		"altcha/sha.js":     "text/javascript; charset=utf-8",
 	} {
 		body, err := fs.ReadFile(webFiles, "web/"+name)
 		if err != nil {
@@ -170,6 +211,7 @@ func mountDemo(engine *gin.Engine, cfg ginsms.Config, rdb redis.UniversalClient,
 		}
 		assets[name] = webAsset{contentType: ct, body: body}
 	}
+	csp := pageCSPFor(cfg.Captcha.KindName())
 	serve := func(name string) gin.HandlerFunc {
 		a := assets[name]
 		return func(c *gin.Context) {
@@ -178,7 +220,7 @@ func mountDemo(engine *gin.Engine, cfg ginsms.Config, rdb redis.UniversalClient,
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "no-referrer")
 			if name == "index.html" {
-				h.Set("Content-Security-Policy", pageCSP)
+				h.Set("Content-Security-Policy", csp)
 			}
 			c.Data(http.StatusOK, a.contentType, a.body)
 		}
@@ -186,6 +228,10 @@ func mountDemo(engine *gin.Engine, cfg ginsms.Config, rdb redis.UniversalClient,
 	engine.GET("/", serve("index.html"))
 	engine.GET("/demo/app.css", serve("app.css"))
 	engine.GET("/demo/app.js", serve("app.js"))
+	engine.GET("/demo/human.js", serve("human.js"))
+	for _, name := range []string{"altcha/altcha.js", "altcha/altcha.css", "altcha/sha.js"} {
+		engine.GET("/demo/"+name, serve(name))
+	}
 
 	conf := demoConfig{
 		Prefix:        cfg.Routes.Prefix,
@@ -193,6 +239,16 @@ func mountDemo(engine *gin.Engine, cfg ginsms.Config, rdb redis.UniversalClient,
 		CodeLength:    cfg.SMS.CodeLength,
 		CaptchaLength: cfg.Captcha.Length,
 		Demo:          inbox != nil,
+		CaptchaKind:   cfg.Captcha.KindName(),
+		ProofFields:   cfg.Captcha.ProofFields(),
+	}
+	switch conf.CaptchaKind {
+	case "turnstile":
+		conf.SiteKey = cfg.Captcha.Turnstile.SiteKey
+	case "hcaptcha":
+		conf.SiteKey = cfg.Captcha.HCaptcha.SiteKey
+	case "recaptcha":
+		conf.SiteKey = cfg.Captcha.Recaptcha.SiteKey
 	}
 	engine.GET("/demo/config", func(c *gin.Context) {
 		c.Header("Cache-Control", "no-store")

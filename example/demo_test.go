@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -80,16 +81,16 @@ func TestDemoConfigRoute(t *testing.T) {
 		edit func(*appConfig, *ginsms.Config)
 		want demoConfig
 	}{
-		{"defaults, demo off", nil, demoConfig{Prefix: "", SendInterval: 60, CodeLength: 6, CaptchaLength: 4, Demo: false}},
+		{"defaults, demo off", nil, demoConfig{Prefix: "", SendInterval: 60, CodeLength: 6, CaptchaLength: 4, Demo: false, CaptchaKind: "image"}},
 		{"demo on, prefix, other lengths", func(a *appConfig, c *ginsms.Config) {
 			a.Demo, c.Routes.Prefix, c.SMS.SendInterval, c.SMS.CodeLength = true, "/api/v1", 90*time.Second, 4
-		}, demoConfig{Prefix: "/api/v1", SendInterval: 90, CodeLength: 4, CaptchaLength: 4, Demo: true}},
+		}, demoConfig{Prefix: "/api/v1", SendInterval: 90, CodeLength: 4, CaptchaLength: 4, Demo: true, CaptchaKind: "image"}},
 		{"demo asked but a real sender", func(a *appConfig, c *ginsms.Config) {
 			a.Demo = true
 			c.Sender.Kind = "webhook"
 			c.Sender.Webhook.URL = "http://127.0.0.1:1/sms"
 			c.Sender.Webhook.Secret = "a-long-enough-shared-secret-0123456789"
-		}, demoConfig{SendInterval: 60, CodeLength: 6, CaptchaLength: 4, Demo: false}},
+		}, demoConfig{SendInterval: 60, CodeLength: 6, CaptchaLength: 4, Demo: false, CaptchaKind: "image"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,7 +100,7 @@ func TestDemoConfigRoute(t *testing.T) {
 			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != 200 {
 				t.Fatalf("GET /demo/config: %d %s", w.Code, w.Body)
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("config = %+v, want %+v", got, tt.want)
 			}
 			if w := do(engine, "GET", "/demo/messages?phone=13800138000", ""); (w.Code == 200) != tt.want.Demo {

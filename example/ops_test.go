@@ -149,6 +149,8 @@ func TestMetricsAfterFlow(t *testing.T) {
 		`ginsms_quota_refusals_total{quota="interval"}`:                     1,
 		`ginsms_sms_sent_total{outcome="sent",sender="log"}`:                3,
 		`ginsms_sender_duration_seconds_count{outcome="sent",sender="log"}`: 3,
+		`ginsms_human_checks_total{kind="image",outcome="passed"}`:          3,
+		`ginsms_human_checks_total{kind="image",outcome="refused"}`:         1,
 		// Zeros that must be there, for rate() and the dashboard.
 		`ginsms_requests_total{code="5002",route="send"}`:                      0,
 		`ginsms_quota_refusals_total{quota="phone_daily"}`:                     0,

@@ -15,8 +15,9 @@ import (
 // it must be quick and must not block; none is given a phone, an IP or a code, and every
 // label it is given comes from a short fixed list.
 type Observer struct {
-	// Answered is called for every answer of the four routes: route is "image", "audio",
-	// "send" or "verify", code the contract code (200 for an image or audio served).
+	// Answered is called for every answer of the routes: route is "image", "audio",
+	// "send", "verify" or "altcha" (the challenges of captcha.kind altcha), code the
+	// contract code (200 for an image, audio or challenge served).
 	Answered func(route string, code int)
 	// QuotaRefused is called when a limit refused a request: "interval", "phone_daily",
 	// "ip_hourly", "total_daily" (send), "captcha_ip" (image and audio), "verify_ip".
@@ -45,6 +46,14 @@ type Observer struct {
 	// means legitimate users refusing each other: fix the listener or the trusted
 	// proxies (see the README on client IPs).
 	UnknownClient func()
+	// HumanChecked is called for each human check the send route decided: kind is
+	// captcha.kind ("image", "altcha", "turnstile", "hcaptcha", "recaptcha"); outcome is
+	// "passed", "refused" (wrong, forged or already spent), "expired", "unavailable"
+	// (the provider did not answer usably: 5003) or "error" (Redis failed).
+	HumanChecked func(kind, outcome string)
+	// HumanCheckTook is called after each call to a human-check provider's siteverify
+	// API (kinds turnstile, hcaptcha, recaptcha) with how long it took to answer or fail.
+	HumanCheckTook func(kind string, took time.Duration)
 }
 
 // Route names of the observer.

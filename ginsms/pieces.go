@@ -26,7 +26,8 @@ func (s *Service) SendRoute() []gin.HandlerFunc {
 
 // SendGuards returns the send route's steps before the code is stored, in order: input
 // validation (4001, 4005), the rate limit on the phone's flag and every quota (4004; the
-// captcha is not touched), and the human check, which consumes the captcha (4002, 4003).
+// captcha is not touched), and the human check of captcha.kind, which spends the captcha
+// or proof (4002, 4003; 5003 when a provider cannot decide).
 // Put a handler of one's own after them that calls SendCode with middleware.Phone(c).
 func (s *Service) SendGuards() []gin.HandlerFunc {
 	return append([]gin.HandlerFunc(nil), s.sendGuards...)
@@ -73,8 +74,6 @@ func (s *Service) buildSendGuards() ([]gin.HandlerFunc, error) {
 	return []gin.HandlerFunc{validate, limit, check}, nil
 }
 
-// humanCheck is the send route's human check: the image captcha, consumed whatever the
-// outcome. It is the one place that decides which check a send passes.
-func (s *Service) humanCheck() (gin.HandlerFunc, error) {
-	return middleware.CaptchaGuard(s.captchas, s.mw)
-}
+// humanCheck is the send route's human check of captcha.kind (see guard), spent by the
+// attempt whatever the outcome.
+func (s *Service) humanCheck() (gin.HandlerFunc, error) { return s.guard() }

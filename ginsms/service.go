@@ -27,6 +27,9 @@ type Service struct {
 	store      *codeStore
 	captchas   *captcha.Store
 	images     *captcha.Handler
+	kind       string                  // captcha.kind
+	checker    middleware.HumanChecker // nil for the image kind
+	altcha     *captcha.Altcha         // kind altcha only
 	sender     sender.Sender
 	senderKind string
 	logger     *slog.Logger
@@ -54,7 +57,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	if err := checkTopology(rdb, cfg.SMS); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, logger: cfg.Logger}
+	s := &Service{cfg: cfg, logger: cfg.Logger, kind: cfg.Captcha.KindName()}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
@@ -75,7 +78,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 		s.store.dest.blocked = f
 	}
 	s.warnTestNumbers()
-	if s.captchas, err = captcha.NewStore(rdb, cfg.Captcha); err != nil {
+	if s.captchas, err = captcha.NewStore(rdb, s.captchaConfig()); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	aliases, answer := cfg.Routes.spoken()
@@ -97,7 +100,11 @@ func New(rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	s.store.unknown = s.unknownClient(cfg.Observer.UnknownClient)
 	s.mw = middleware.Config{PhonePattern: cfg.SMS.PhonePattern, Aliases: aliases, Answer: answer,
 		Language: cfg.Routes.Language, Messages: cfg.Messages,
-		LegacyStatus: cfg.SMS.LegacyStatus, Logger: s.logger, ErrorHandler: s.onError}
+		LegacyStatus: cfg.SMS.LegacyStatus, Logger: s.logger, ErrorHandler: s.onError,
+		ProofFields: cfg.Captcha.ProofFields()}
+	if err := s.buildHumanCheck(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
 	if s.images, err = captcha.NewHandler(s.captchas, s.mw); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
@@ -182,7 +189,9 @@ func sameSlot(s SMSConfig) error {
 //	GET       /image_codes/:uuid/audio    the same answer spoken (WAV)
 //	GET, POST /sms_codes/:phone           send a code
 //	POST      /sms_codes/:phone/verify    check a code
+//	GET       /altcha_challenges          with captcha.kind altcha: a proof-of-work challenge
 //
+// The image routes are mounted for captcha.kind image (the default) only.
 // Each path is also answered with a trailing slash, as the original client sends it.
 func Register(router gin.IRouter, rdb redis.UniversalClient, cfg Config) (*Service, error) {
 	s, err := New(rdb, cfg)
@@ -194,8 +203,13 @@ func Register(router gin.IRouter, rdb redis.UniversalClient, cfg Config) (*Servi
 		g.Handle(method, path, handlers...)
 		g.Handle(method, path+"/", handlers...)
 	}
-	both("GET", "/image_codes/:uuid", s.ImageRoute())
-	both("GET", "/image_codes/:uuid/audio", s.AudioRoute())
+	if s.kind == captcha.KindImage {
+		both("GET", "/image_codes/:uuid", s.ImageRoute())
+		both("GET", "/image_codes/:uuid/audio", s.AudioRoute())
+	}
+	if s.altcha != nil {
+		both("GET", "/altcha_challenges", s.route(routeAltcha, s.altcha.Challenge))
+	}
 	both("GET", "/sms_codes/:phone", s.SendRoute())
 	both("POST", "/sms_codes/:phone", s.SendRoute())
 	both("POST", "/sms_codes/:phone/verify", s.VerifyRoute())

@@ -34,6 +34,11 @@ type Config struct {
 	LegacyStatus bool
 	// Logger receives the default ErrorHandler's lines. Optional. Default: slog.Default().
 	Logger *slog.Logger
+	// ProofFields name the request fields that carry the proof of a human check other
+	// than the image captcha (e.g. "altcha", or "captcha_token" and a widget's own field),
+	// tried in order. When set, ValidateSend requires one of them instead of uuid and
+	// imgcode, and HumanCheck reads it. Optional. Default: none (the image captcha).
+	ProofFields []string
 	// ErrorHandler answers a request whose limiter or verifier failed (Redis unreachable).
 	// Optional. Default: a log line through Logger and 5002 (HTTP 503); the client never
 	// sees the error itself.
@@ -81,7 +86,7 @@ type built struct {
 func (c Config) build() (built, error) {
 	var errs []error
 	in, err := input.New(input.Config{PhonePattern: c.PhonePattern, Fields: input.Named(c.Fields.Phone, c.Fields.UUID,
-		c.Fields.ImageCode, "", input.Fields(c.Aliases))})
+		c.Fields.ImageCode, "", input.Fields(c.Aliases)), ProofFields: c.ProofFields})
 	if err != nil {
 		errs = append(errs, cfgerr.New("PhonePattern", "%v", err))
 	}

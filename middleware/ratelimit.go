@@ -30,7 +30,8 @@ var ErrDestinationRefused = errors.New("ginsms: destination refused")
 // ValidateSend returns a middleware that validates every input of a send request in the
 // contract's order, 4001 if any of phone, uuid and imgcode is missing or blank, then 4005
 // if any is malformed, and keeps the result for RateLimit, CaptchaGuard and the handler
-// after them (see Phone). Put it first on a send route, so that a rate-limited request
+// after them (see Phone). With Config.ProofFields, a proof of a human check takes the
+// place of uuid and imgcode (for HumanCheck). Put it first on a send route, so that a rate-limited request
 // with a missing field still answers 4001. Nothing touches Redis before it.
 func ValidateSend(cfg Config) (gin.HandlerFunc, error) {
 	b, err := cfg.build()

@@ -37,6 +37,12 @@
 //	                                                                    country_rule, number_type
 //	ginsms_destination_blocks_total         counter    scope            blocks started (range, country) by
 //	                                                                    unverified sends past the limit
+//	ginsms_human_checks_total               counter    kind, outcome    human checks of the send route: kind is
+//	                                                                    captcha.kind; outcome passed, refused,
+//	                                                                    expired, unavailable (5003) or error
+//	ginsms_human_check_provider_duration_seconds
+//	                                        histogram  kind             how long each siteverify call took
+//	                                                                    (turnstile, hcaptcha, recaptcha)
 //
 // No label ever holds a phone, an IP or a code: every label value comes from a short
 // fixed list, so the number of series is bounded.
@@ -46,9 +52,10 @@
 // ginsms_storage_errors_total, every reason and scope of the destination metrics, and for
 // each route of ginsms_requests_total the codes that
 // route can answer (image: 200, 4001, 4004, 4005, 5002; audio: the same and 4002; send:
-// 200, 4001 to 4005, 4008, 5001, 5002; verify: 200, 4001, 4004 to 4007, 5002). A sender is
+// 200, 4001 to 4005, 4008, 5001, 5002, 5003; verify: 200, 4001, 4004 to 4007, 5002). A sender is
 // known only once it is called: ginsms_sms_sent_total and ginsms_sender_duration_seconds
-// get its three outcomes at its first call.
+// get its three outcomes at its first call; a human-check kind gets its five outcomes
+// of ginsms_human_checks_total at its first check.
 //
 // The Observer's functions are safe for concurrent use and do not block; each costs a
 // map lookup and an atomic add (the first call of a new label set takes a lock once),

@@ -19,12 +19,14 @@ var (
 	routeCodes = map[string][]int{
 		"image":  {200, 4001, 4004, 4005, 5002},
 		"audio":  {200, 4001, 4002, 4004, 4005, 5002},
-		"send":   {200, 4001, 4002, 4003, 4004, 4005, 4008, 5001, 5002},
+		"send":   {200, 4001, 4002, 4003, 4004, 4005, 4008, 5001, 5002, 5003},
 		"verify": {200, 4001, 4004, 4005, 4006, 4007, 5002},
 	}
 	quotas     = []string{"interval", "phone_daily", "ip_hourly", "total_daily", "captcha_ip", "verify_ip"}
 	storageOps = []string{"captcha", "send_wait", "store", "take_back", "verify", "check"}
 	outcomes   = []string{"sent", "refused", "unknown"}
+	// checkOutcomes are the outcomes of a human check (ginsms.Observer.HumanChecked).
+	checkOutcomes = []string{"passed", "refused", "expired", "unavailable", "error"}
 	// destReasons are the destination guard's refusals; blockScopes what it blocks.
 	destReasons = []string{"range", "country", "total", "country_rule", "number_type"}
 	blockScopes = []string{"range", "country"}
@@ -68,6 +70,15 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 			Name: "ginsms_storage_errors_total",
 			Help: "Redis steps that failed, by op: " + strings.Join(storageOps, ", ") + ".",
 		}, []string{"op"}),
+		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ginsms_human_checks_total",
+			Help: "Human checks decided by the send route, by kind (image, altcha, turnstile, hcaptcha, recaptcha) and outcome: passed, refused, expired, unavailable (5003), error (Redis).",
+		}, []string{"kind", "outcome"}),
+		checkTook: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ginsms_human_check_provider_duration_seconds",
+			Help:    "Duration of the calls to a human-check provider's siteverify API, by kind (turnstile, hcaptcha, recaptcha).",
+			Buckets: durationBuckets,
+		}, []string{"kind"}),
 		unknown: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "ginsms_unknown_client_total",
 			Help: "Sends and verifies from a client address that is not an IP, all counted in one shared per-IP bucket.",
@@ -86,7 +97,8 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 		destSeries:  map[string]prometheus.Counter{},
 		blockSeries: map[string]prometheus.Counter{},
 	}
-	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage, m.destRefusals, m.blocks, m.unknown}
+	collectors := []prometheus.Collector{m.requests, m.refusals, m.sent, m.took, m.exhausted, m.storage, m.destRefusals, m.blocks, m.unknown,
+		m.checks, m.checkTook}
 	for i, c := range collectors {
 		if err := reg.Register(c); err != nil {
 			for _, done := range collectors[:i] {
@@ -121,6 +133,8 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 		VerifyExhausted:    m.exhausted.Inc,
 		StorageFailed:      m.storageFailed,
 		UnknownClient:      m.unknown.Inc,
+		HumanChecked:       m.humanChecked,
+		HumanCheckTook:     m.humanCheckTook,
 	}, nil
 }
 
@@ -128,8 +142,8 @@ func New(reg prometheus.Registerer) (ginsms.Observer, error) {
 // without hashing labels on every request. The maps are read-only after New.
 type metrics struct {
 	requests, refusals, sent, storage *prometheus.CounterVec
-	destRefusals, blocks              *prometheus.CounterVec
-	took                              *prometheus.HistogramVec
+	destRefusals, blocks, checks      *prometheus.CounterVec
+	took, checkTook                   *prometheus.HistogramVec
 	exhausted, unknown                prometheus.Counter
 
 	answers     map[answer]prometheus.Counter
@@ -138,6 +152,40 @@ type metrics struct {
 	destSeries  map[string]prometheus.Counter
 	blockSeries map[string]prometheus.Counter
 	senders     sync.Map // sender name → *senderSeries
+	kinds       sync.Map // human-check kind → *kindSeries
+}
+
+// kindSeries are one human-check kind's series, by index in checkOutcomes.
+type kindSeries struct {
+	checks [5]prometheus.Counter
+	took   prometheus.Observer
+}
+
+// kindSeries returns the series of kind, creating all of its outcomes at its first call.
+func (m *metrics) kindSeries(kind string) *kindSeries {
+	if s, ok := m.kinds.Load(kind); ok {
+		return s.(*kindSeries)
+	}
+	s := &kindSeries{took: m.checkTook.WithLabelValues(kind)}
+	for i, o := range checkOutcomes {
+		s.checks[i] = m.checks.WithLabelValues(kind, o)
+	}
+	actual, _ := m.kinds.LoadOrStore(kind, s)
+	return actual.(*kindSeries)
+}
+
+func (m *metrics) humanChecked(kind, outcome string) {
+	for i, o := range checkOutcomes {
+		if o == outcome {
+			m.kindSeries(kind).checks[i].Inc()
+			return
+		}
+	}
+	m.checks.WithLabelValues(kind, outcome).Inc()
+}
+
+func (m *metrics) humanCheckTook(kind string, took time.Duration) {
+	m.kindSeries(kind).took.Observe(took.Seconds())
 }
 
 type answer struct {

@@ -39,6 +39,8 @@ func callEveryHook(obs ginsms.Observer) {
 	obs.StorageFailed("store")
 	obs.DestinationRefused("range")
 	obs.BlockStarted("range")
+	obs.HumanChecked("turnstile", "passed")
+	obs.HumanCheckTook("turnstile", 80*time.Millisecond)
 }
 
 // series flattens what reg gathers to "name{label="value",...}" → value; a histogram
@@ -111,8 +113,8 @@ func TestLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 9 {
-		t.Errorf("%d metric families, want 9", len(mfs))
+	if len(mfs) != 11 {
+		t.Errorf("%d metric families, want 11", len(mfs))
 	}
 	for _, mf := range mfs {
 		if mf.GetHelp() == "" {
@@ -149,8 +151,8 @@ ginsms_verify_attempts_exhausted_total 0
 	if err != nil {
 		t.Error(err)
 	}
-	if n, err := testutil.GatherAndCount(reg, "ginsms_requests_total"); err != nil || n != 27 {
-		t.Errorf("ginsms_requests_total: %d series (%v), want 27: every code each route can answer", n, err)
+	if n, err := testutil.GatherAndCount(reg, "ginsms_requests_total"); err != nil || n != 28 {
+		t.Errorf("ginsms_requests_total: %d series (%v), want 28: every code each route can answer", n, err)
 	}
 	if n, err := testutil.GatherAndCount(reg, "ginsms_destination_refusals_total", "ginsms_destination_blocks_total"); err != nil || n != 7 {
 		t.Errorf("destination metrics: %d series (%v), want 7: every reason and scope", n, err)

@@ -9,6 +9,7 @@
       docTitle: '注册 · ginsms 演示',
       title: '注册账号',
       lead: '输入图中的数字获取短信验证码，再填写短信验证码完成注册。',
+      leadHuman: '完成人机验证后获取短信验证码，再填写短信验证码完成注册。',
       username: '用户名',
       phone: '手机号',
       phonePlaceholder: '11 位手机号',
@@ -30,6 +31,7 @@
       registered: (p, u) => `注册成功！${u ? u + '，' : ''}手机号 ${p} 已验证。`,
       needPhone: '请输入手机号。',
       needImgcode: '请输入图片验证码。',
+      needHuman: '请先完成人机验证。',
       needSmscode: '请输入短信验证码。',
       network: '网络错误，请稍后再试。',
       captchaFailed: '图片验证码加载失败，请点击图片重试。',
@@ -52,6 +54,7 @@
       docTitle: 'Sign up · ginsms demo',
       title: 'Create an account',
       lead: 'Type the digits in the image to get a code by SMS, then enter that code to sign up.',
+      leadHuman: 'Pass the human check to get a code by SMS, then enter that code to sign up.',
       username: 'Username',
       phone: 'Mobile number',
       phonePlaceholder: '11-digit mobile number',
@@ -73,6 +76,7 @@
       registered: (p, u) => `Signed up${u ? ' as ' + u : ''}! Mobile number ${p} is verified.`,
       needPhone: 'Enter your mobile number.',
       needImgcode: 'Enter the image code.',
+      needHuman: 'Complete the human check first.',
       needSmscode: 'Enter the SMS code.',
       network: 'Network error. Try again later.',
       captchaFailed: 'The image code did not load. Click the image to retry.',
@@ -100,6 +104,7 @@
         4008: 'This number cannot receive codes now.',
         5001: 'The SMS could not be sent. Try again.',
         5002: 'The service is unavailable. Try again later.',
+        5003: 'The human check is unavailable. Try again later.',
       },
     },
   };
@@ -228,17 +233,20 @@
     const phone = cleanPhone();
     const imgcode = el.imgcode.value.trim();
     if (!phone) { setStatus(() => [t().needPhone, 'err']); el.phone.focus(); return; }
-    if (!imgcode) { setStatus(() => [t().needImgcode, 'err']); el.imgcode.focus(); return; }
+    const human = window.ginsmsHuman.active();
+    const params = human ? window.ginsmsHuman.proof() : { imgcode, uuid: el.captcha.dataset.uuid };
+    if (human && !params) { setStatus(() => [t().needHuman, 'err']); return; }
+    if (!human && !imgcode) { setStatus(() => [t().needImgcode, 'err']); el.imgcode.focus(); return; }
     state.sending = true;
     renderSend();
     let res = null;
     let body = null;
     try {
-      [res, body] = await call(api(`/sms_codes/${encodeURIComponent(phone)}`), { imgcode, uuid: el.captcha.dataset.uuid });
+      [res, body] = await call(api(`/sms_codes/${encodeURIComponent(phone)}`), params);
     } catch (_) { /* network error: below */ }
     state.sending = false;
     // The captcha was used up by this attempt (or may have been): always show a fresh one.
-    newCaptcha();
+    if (human) window.ginsmsHuman.reset(); else newCaptcha();
     if (!body) {
       setStatus(() => [t().network, 'err']);
       renderSend();
@@ -356,6 +364,7 @@
     document.documentElement.lang = tx.htmlLang;
     document.title = tx.docTitle;
     document.querySelectorAll('[data-i18n]').forEach((n) => { n.textContent = tx[n.dataset.i18n]; });
+    if (state.conf.captcha_kind && state.conf.captcha_kind !== 'image') document.querySelector('.lead').textContent = tx.leadHuman;
     document.querySelectorAll('[data-i18n-aria]').forEach((n) => n.setAttribute('aria-label', tx[n.dataset.i18nAria]));
     document.querySelectorAll('[data-i18n-alt]').forEach((n) => { n.alt = tx[n.dataset.i18nAlt]; });
     el.phone.placeholder = tx.phonePlaceholder;
@@ -384,7 +393,12 @@
     el.smscode.maxLength = state.conf.code_length;
     el.demo.hidden = !state.conf.demo;
     applyLanguage();
-    newCaptcha();
+    if (state.conf.captcha_kind && state.conf.captcha_kind !== 'image') {
+      el.imgcode.closest('.field').hidden = true;
+      window.ginsmsHuman.start(state.conf);
+    } else {
+      newCaptcha();
+    }
     if (state.conf.demo) {
       setInterval(() => { if (!document.hidden) refreshInbox(); }, 2000);
       refreshInbox();

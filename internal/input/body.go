@@ -19,7 +19,8 @@ import (
 // on whole.
 const lookahead = 64 << 10
 
-// maxFieldLen bounds the value kept for one field; every field is smaller once valid.
+// maxFieldLen bounds the value kept for one field; every field is smaller once valid,
+// except the proof of a human check, which maxProofLen bounds.
 const maxFieldLen = 64
 
 // errMalformed reports a body that claims a type it does not have.
@@ -49,14 +50,14 @@ func (p *Parser) bodyFields(c *gin.Context) (map[string]string, error) {
 		pb := v.(parsedBody)
 		return pb.values, pb.err
 	}
-	values, err := readFields(r, p.wanted)
+	values, err := readFields(r, p.limit)
 	c.Set(bodyKey, parsedBody{values: values, err: err})
 	return values, err
 }
 
-// readFields finds the named fields in the first lookahead bytes of r's body and puts
-// what it read back in front of the rest.
-func readFields(r *http.Request, wanted map[string]bool) (map[string]string, error) {
+// readFields finds the fields that limit bounds (limit 0: not ours) in the first
+// lookahead bytes of r's body and puts what it read back in front of the rest.
+func readFields(r *http.Request, limit func(string) int) (map[string]string, error) {
 	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mediaType {
 	case "application/x-www-form-urlencoded", "multipart/form-data", "application/json":
@@ -73,16 +74,15 @@ func readFields(r *http.Request, wanted map[string]bool) (map[string]string, err
 	if truncated {
 		head = head[:lookahead]
 	}
-	want := func(name string) bool { return wanted[name] }
 	var values map[string]string
 	var err error
 	switch mediaType {
 	case "application/json":
-		values, err = jsonFields(head, truncated, want)
+		values, err = jsonFields(head, truncated, limit)
 	case "multipart/form-data":
-		values, err = multipartFields(head, params["boundary"], truncated, want)
+		values, err = multipartFields(head, params["boundary"], truncated, limit)
 	default:
-		values, err = formFields(head, truncated, want)
+		values, err = formFields(head, truncated, limit)
 	}
 	if truncated && err == nil {
 		if values == nil {
@@ -102,7 +102,7 @@ type restoredBody struct {
 	io.Closer
 }
 
-func formFields(data []byte, truncated bool, want func(string) bool) (map[string]string, error) {
+func formFields(data []byte, truncated bool, limit func(string) int) (map[string]string, error) {
 	s := string(data)
 	if truncated { // the last pair may be cut short: drop it
 		if i := strings.LastIndexByte(s, '&'); i >= 0 {
@@ -117,7 +117,7 @@ func formFields(data []byte, truncated bool, want func(string) bool) (map[string
 		pair, s, _ = strings.Cut(s, "&")
 		rawKey, rawValue, _ := strings.Cut(pair, "=")
 		key, err := url.QueryUnescape(rawKey)
-		if err != nil || !want(key) {
+		if err != nil || limit(key) == 0 {
 			continue // the application's own fields are its business
 		}
 		if _, seen := values[key]; seen {
@@ -127,12 +127,12 @@ func formFields(data []byte, truncated bool, want func(string) bool) (map[string
 		if err != nil {
 			return nil, errMalformed
 		}
-		values[key] = bounded(value)
+		values[key] = bounded(value, limit(key))
 	}
 	return values, nil
 }
 
-func jsonFields(data []byte, truncated bool, want func(string) bool) (map[string]string, error) {
+func jsonFields(data []byte, truncated bool, limit func(string) int) (map[string]string, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	// fail reports a decoding error: the end of a truncated head is not the body's fault.
@@ -156,7 +156,7 @@ func jsonFields(data []byte, truncated bool, want func(string) bool) (map[string
 			return fail(values)
 		}
 		key, _ := tok.(string)
-		if !want(key) {
+		if limit(key) == 0 {
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
 				return fail(values)
@@ -169,9 +169,9 @@ func jsonFields(data []byte, truncated bool, want func(string) bool) (map[string
 		}
 		switch v := tok.(type) {
 		case string:
-			values[key] = bounded(v)
+			values[key] = bounded(v, limit(key))
 		case json.Number: // a code or phone sent as a number
-			values[key] = bounded(v.String())
+			values[key] = bounded(v.String(), limit(key))
 		case json.Delim: // an object or array where a value of ours should be
 			return nil, errMalformed
 		}
@@ -179,7 +179,7 @@ func jsonFields(data []byte, truncated bool, want func(string) bool) (map[string
 	return values, nil
 }
 
-func multipartFields(data []byte, boundary string, truncated bool, want func(string) bool) (map[string]string, error) {
+func multipartFields(data []byte, boundary string, truncated bool, limit func(string) int) (map[string]string, error) {
 	if boundary == "" {
 		return nil, errMalformed
 	}
@@ -197,10 +197,10 @@ func multipartFields(data []byte, boundary string, truncated bool, want func(str
 			return nil, errMalformed
 		}
 		name := part.FormName()
-		if !want(name) || part.FileName() != "" {
+		if limit(name) == 0 || part.FileName() != "" {
 			continue // NextPart skips the rest of this part
 		}
-		v, err := io.ReadAll(io.LimitReader(part, maxFieldLen+1))
+		v, err := io.ReadAll(io.LimitReader(part, int64(limit(name))+1))
 		if err != nil {
 			if truncated {
 				return values, nil
@@ -208,16 +208,16 @@ func multipartFields(data []byte, boundary string, truncated bool, want func(str
 			return nil, errMalformed
 		}
 		if _, seen := values[name]; !seen {
-			values[name] = bounded(string(v))
+			values[name] = bounded(string(v), limit(name))
 		}
 	}
 }
 
-// bounded keeps at most maxFieldLen+1 bytes of v: enough for validation to see that an
+// bounded keeps at most max+1 bytes of v: enough for validation to see that an
 // oversized value is oversized, without holding a client's megabytes.
-func bounded(v string) string {
-	if len(v) > maxFieldLen {
-		return v[:maxFieldLen+1]
+func bounded(v string, max int) string {
+	if len(v) > max {
+		return v[:max+1]
 	}
 	return v
 }

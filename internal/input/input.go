@@ -29,6 +29,10 @@ const (
 	maxImageCodeLen = 32
 	maxSMSCodeLen   = 32
 	uuidLen         = 36
+	// maxProofLen bounds a human check's proof: an ALTCHA payload is about 400 bytes,
+	// a Turnstile token at most 2048 (Cloudflare's documented bound), a reCAPTCHA
+	// token around 2000.
+	maxProofLen = 4096
 )
 
 // Fields names the request fields. Each input may have several names (aliases, for a
@@ -66,6 +70,10 @@ type Config struct {
 	PhonePattern string // default DefaultPhonePattern
 	CodeLength   int    // digits of an SMS code, 4 to 10; default 6
 	Fields       Fields
+	// ProofFields name the fields that carry the proof of a human check other than the
+	// image (an ALTCHA payload, a provider's token), looked up in order; when set, a send
+	// needs one of them instead of uuid and imgcode. Default: none (the image captcha).
+	ProofFields []string
 }
 
 // Parser reads and validates the inputs of a request. It is safe for concurrent use.
@@ -73,6 +81,7 @@ type Parser struct {
 	phone      *regexp.Regexp
 	codeLength int
 	names      Fields
+	proof      []string
 	wanted     map[string]bool // every name of names: the body fields worth keeping
 }
 
@@ -111,7 +120,25 @@ func New(cfg Config) (*Parser, error) {
 			mine[name], wanted[name] = true, true
 		}
 	}
-	return &Parser{phone: re, codeLength: cfg.CodeLength, names: cfg.Fields, wanted: wanted}, nil
+	for _, name := range cfg.ProofFields {
+		if name == "" || len(name) > maxFieldName || wanted[name] {
+			return nil, fmt.Errorf("proof field %q: must have 1 to %d bytes and name no other input", name, maxFieldName)
+		}
+	}
+	return &Parser{phone: re, codeLength: cfg.CodeLength, names: cfg.Fields, proof: cfg.ProofFields, wanted: wanted}, nil
+}
+
+// limit is how many bytes of field name the body parser keeps, 0 for a field not ours.
+func (p *Parser) limit(name string) int {
+	if p.wanted[name] {
+		return maxFieldLen
+	}
+	for _, proof := range p.proof {
+		if name == proof {
+			return maxProofLen
+		}
+	}
+	return 0
 }
 
 // Send is the validated input of a send request.
@@ -119,13 +146,21 @@ type Send struct {
 	Phone     string // matches the phone pattern, exactly as sent
 	UUID      string // canonical, lower-case UUID
 	ImageCode string // what the user typed, surrounding blanks removed, at most 32 bytes
+	Proof     string // with ProofFields: the human check's proof, at most 4096 bytes
 }
 
 // ParseSend reads and validates phone, uuid and imgcode in the contract's order: 4001 if
 // any is missing or blank, then 4005 if any is malformed. The code is 0 when all are valid.
+// With ProofFields, the proof takes the place of uuid and imgcode (see ParseProof).
 func (p *Parser) ParseSend(c *gin.Context) (Send, contract.Code) {
 	phone, err := p.value(c, p.names.Phone)
-	uuid, answer, code := p.ParseCaptcha(c)
+	var uuid, answer, proof string
+	var code contract.Code
+	if len(p.proof) > 0 {
+		proof, code = p.ParseProof(c)
+	} else {
+		uuid, answer, code = p.ParseCaptcha(c)
+	}
 	switch {
 	case err != nil:
 		return Send{}, contract.CodeMalformedInput
@@ -134,7 +169,32 @@ func (p *Parser) ParseSend(c *gin.Context) (Send, contract.Code) {
 	case code != 0 || !p.ValidPhone(phone):
 		return Send{}, contract.CodeMalformedInput
 	}
-	return Send{Phone: phone, UUID: uuid, ImageCode: answer}, 0
+	return Send{Phone: phone, UUID: uuid, ImageCode: answer, Proof: proof}, 0
+}
+
+// ParseProof reads the first of ProofFields that is present and not blank: 4001 if none
+// is, 4005 if it is longer than 4096 bytes or holds a byte outside printable ASCII (no
+// proof of any kind has one).
+func (p *Parser) ParseProof(c *gin.Context) (string, contract.Code) {
+	for _, name := range p.proof {
+		v, err := p.lookup(c, name)
+		switch {
+		case err != nil:
+			return "", contract.CodeMalformedInput
+		case blank(v):
+			continue
+		case len(v) > maxProofLen:
+			return "", contract.CodeMalformedInput
+		}
+		v = strings.TrimSpace(v)
+		for i := 0; i < len(v); i++ {
+			if v[i] <= ' ' || v[i] > '~' {
+				return "", contract.CodeMalformedInput
+			}
+		}
+		return v, 0
+	}
+	return "", contract.CodeMissingInput
 }
 
 // ParsePhone reads and validates the phone alone: 4001 missing or blank, 4005 malformed.
