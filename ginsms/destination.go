@@ -168,7 +168,8 @@ type destGuard struct {
 	nSeen atomic.Int64
 }
 
-// seenMax bounds the classify cache (about 100 bytes an entry); it starts over when full.
+// seenMax bounds the classify cache (about 500 bytes an entry with its counters' keys); it
+// starts over when full.
 const seenMax = 10000
 
 func newDestGuard(cfg DestinationConfig, k smsKeys) *destGuard {
@@ -184,6 +185,9 @@ func newDestGuard(cfg DestinationConfig, k smsKeys) *destGuard {
 type destination struct {
 	rng, country string
 	refused      string
+	// counters are its counters that are on, keys built once and cached with the rest
+	// (read only): a send reads them in SendWait and again in store.
+	counters []destCounter
 }
 
 // classify applies the country and number-type rules to phone (already matched against
@@ -197,6 +201,9 @@ func (g *destGuard) classify(phone string) destination {
 		return d.(destination)
 	}
 	d := g.classifyNumber(phone)
+	if d.refused == "" {
+		d.counters = g.countersOf(d)
+	}
 	if g.nSeen.Add(1) > seenMax {
 		g.seen.Clear()
 		g.nSeen.Store(0)
@@ -240,26 +247,37 @@ func (g *destGuard) classifyNumber(phone string) destination {
 }
 
 // counters are the unverified-send counters of d that are on: counter key, block key
-// ("" = never blocked), limit, scope.
+// ("" = never blocked), limit, scope, and the script's KEYS (the counter, then its block).
 type destCounter struct {
 	key, block string
 	limit      int
 	scope      string
+	keys       []string
 }
 
-func (g *destGuard) counters(d destination) []destCounter {
+// counters are d's counters, as classify found them.
+func (g *destGuard) counters(d destination) []destCounter { return d.counters }
+
+func (g *destGuard) countersOf(d destination) []destCounter {
 	var out []destCounter
 	if !g.cfg.Enabled {
 		return nil
 	}
+	add := func(key, block string, limit int, scope string) {
+		ks := []string{key}
+		if block != "" {
+			ks = append(ks, block)
+		}
+		out = append(out, destCounter{key, block, limit, scope, ks})
+	}
 	if g.cfg.RangeLimit > 0 && d.rng != "" {
-		out = append(out, destCounter{g.keys.rangeCount(d.rng), g.keys.rangeBlock(d.rng), g.cfg.RangeLimit, refusedRange})
+		add(g.keys.rangeCount(d.rng), g.keys.rangeBlock(d.rng), g.cfg.RangeLimit, refusedRange)
 	}
 	if d.country != "" {
-		out = append(out, destCounter{g.keys.countryCount(d.country), g.keys.countryBlock(d.country), g.cfg.CountryLimit, refusedCountry})
+		add(g.keys.countryCount(d.country), g.keys.countryBlock(d.country), g.cfg.CountryLimit, refusedCountry)
 	}
 	if g.cfg.TotalLimit > 0 {
-		out = append(out, destCounter{g.keys.unverified, "", g.cfg.TotalLimit, refusedTotal})
+		add(g.keys.unverified, "", g.cfg.TotalLimit, refusedTotal)
 	}
 	return out
 }
@@ -274,8 +292,9 @@ type destRead struct {
 
 // reads returns the commands that read d's blocks and caps, to join SendWait's round trip.
 func (g *destGuard) reads(ctx context.Context, d destination) []destRead {
-	var out []destRead
-	for _, c := range g.counters(d) {
+	cs := g.counters(d)
+	out := make([]destRead, 0, len(cs))
+	for _, c := range cs {
 		r := destRead{c: c}
 		if c.block != "" {
 			r.block = redisx.Once(ctx, "pttl", c.block)
@@ -325,11 +344,7 @@ func (g *destGuard) reserve(ctx context.Context, d destination) ([]destCounter, 
 	cs := g.counters(d)
 	calls := make([]*redisx.Call, len(cs))
 	for i, c := range cs {
-		ks := []string{c.key}
-		if c.block != "" {
-			ks = append(ks, c.block)
-		}
-		calls[i] = countUnverifiedScript.Call(ctx, ks, c.limit, g.cfg.Window.Milliseconds(), g.cfg.Block.Milliseconds())
+		calls[i] = countUnverifiedScript.Call(ctx, c.keys, c.limit, g.cfg.Window.Milliseconds(), g.cfg.Block.Milliseconds())
 	}
 	return cs, calls
 }

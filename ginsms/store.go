@@ -222,8 +222,9 @@ func (s *codeStore) SendWait(ctx context.Context, phone, clientIP string) (time.
 		return 0, destinationError(0)
 	}
 	flag := redisx.Once(ctx, "pttl", s.keys.flag.Key(phone))
-	cmds := []redis.Cmder{flag}
 	destReads := s.dest.reads(ctx, dest)
+	cmds := make([]redis.Cmder, 1, 8+2*len(destReads)) // flag, known, the guard's and the quotas' reads
+	cmds[0] = flag
 	var known *redisx.Call
 	if len(destReads) > 0 {
 		known = redisx.Once(ctx, "exists", s.keys.known.Key(phone))
@@ -323,7 +324,8 @@ func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec
 	phoneCall := storeCodeScript.Call(ctx,
 		[]string{s.keys.flag.Key(phone), s.keys.code.Key(phone), s.keys.tries.Key(phone), s.keys.daily.Key(phone), s.keys.known.Key(phone)},
 		code, s.codeTTL.Milliseconds(), s.interval.Milliseconds(), s.quotas.perPhone, phoneWindow.Milliseconds())
-	cmds := []redis.Cmder{phoneCall}
+	cmds := make([]redis.Cmder, 1, 3+len(dest.counters))
+	cmds[0] = phoneCall
 	var ipCall, totalCall *redisx.Call
 	if s.quotas.perIP > 0 {
 		ipCall = redisx.Reserve.Call(ctx, []string{s.keys.ip(network)}, s.quotas.perIP, ipWindow.Milliseconds())
