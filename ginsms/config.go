@@ -162,12 +162,7 @@ func (s SMSConfig) validate() []error {
 	} else if _, err := regexp.Compile(s.PhonePattern); err != nil {
 		errs = append(errs, configError("sms.phone_pattern", "%q is not a valid regular expression: %v", s.PhonePattern, err))
 	}
-	for _, ch := range []struct {
-		key  string
-		bad  bool
-		want string
-		got  any
-	}{
+	errs = append(errs, boundProblems([]bound{
 		{"sms.code_length", s.CodeLength < 4 || s.CodeLength > 10, "4 to 10", s.CodeLength},
 		{"sms.code_ttl", s.CodeTTL < time.Second, "at least 1s", s.CodeTTL},
 		{"sms.send_interval", s.SendInterval < time.Second, "at least 1s", s.SendInterval},
@@ -178,11 +173,7 @@ func (s SMSConfig) validate() []error {
 		{"sms.hourly_verify_limit_per_ip", s.HourlyVerifyLimitPerIP < 0, "0 (off) or more", s.HourlyVerifyLimitPerIP},
 		{"sms.replica_acks", s.ReplicaAcks < 0, "0 (off) or more", s.ReplicaAcks},
 		{"sms.replica_ack_timeout", s.ReplicaAcks > 0 && (s.ReplicaAckTimeout < time.Millisecond || s.ReplicaAckTimeout > 10*time.Second), "1ms to 10s", s.ReplicaAckTimeout},
-	} {
-		if ch.bad {
-			errs = append(errs, configError(ch.key, "must be %s, got %v", ch.want, ch.got))
-		}
-	}
+	})...)
 	for _, t := range []struct{ key, tmpl string }{{"sms.key", s.Key}, {"sms.flag_key", s.FlagKey}} {
 		if _, err := keys.Parse(t.tmpl); err != nil {
 			errs = append(errs, configError(t.key, "%v, got %q", err, t.tmpl))
@@ -204,6 +195,26 @@ func (c Config) keysApart() error {
 		return configError("sms.key", "%v: give each template a text of its own", err)
 	}
 	return nil
+}
+
+// bound is one setting's range check: bad says the value is out of range, want names the
+// range in the words of the error.
+type bound struct {
+	key  string
+	bad  bool
+	want string
+	got  any
+}
+
+// boundProblems is one "must be ..." problem per bound out of range.
+func boundProblems(bounds []bound) []error {
+	var errs []error
+	for _, b := range bounds {
+		if b.bad {
+			errs = append(errs, configError(b.key, "must be %s, got %v", b.want, b.got))
+		}
+	}
+	return errs
 }
 
 func configError(key, format string, args ...any) error { return cfgerr.New(key, format, args...) }

@@ -98,13 +98,7 @@ var numberTypes = map[string]phonenumbers.PhoneNumberType{
 var isoCountry = regexp.MustCompile(`^[A-Z]{2}$`)
 
 func (d DestinationConfig) validate(s SMSConfig) []error {
-	var errs []error
-	for _, ch := range []struct {
-		key  string
-		bad  bool
-		want string
-		got  any
-	}{
+	errs := boundProblems([]bound{
 		{"destination.range_digits", d.RangeDigits < 1 || d.RangeDigits > 8, "1 to 8", d.RangeDigits},
 		{"destination.window", d.Enabled && d.Window < time.Second, "at least 1s", d.Window},
 		{"destination.block", d.Enabled && d.Block < time.Second, "at least 1s", d.Block},
@@ -113,11 +107,7 @@ func (d DestinationConfig) validate(s SMSConfig) []error {
 		{"destination.total_limit", d.TotalLimit < 0, "0 (off) or more", d.TotalLimit},
 		{"destination.known_for", d.KnownFor < 0, "0 (off) or more", d.KnownFor},
 		{"destination.home_country", !isoCountry.MatchString(d.HomeCountry), "an upper-case ISO 3166 code such as CN", d.HomeCountry},
-	} {
-		if ch.bad {
-			errs = append(errs, configError(ch.key, "must be %s, got %v", ch.want, ch.got))
-		}
-	}
+	})
 	for _, l := range []struct {
 		key  string
 		list []string
