@@ -304,6 +304,11 @@ type sendRecord struct {
 	phone1, ip, total    bool          // which steps counted: the phone's script, the IP and total counters
 	dest                 []destCounter // the destination counters that counted
 	blocks               []string      // block keys to set as this send is taken back
+	// keepCounts takes back the flag and the code only. After a write the replicas did not
+	// acknowledge, a failover may have lost it: a DECR on the promoted replica would then
+	// give back a count it never held (measured: sms_total below the SMS sent). A count
+	// kept for a send that did not go out errs on the safe side.
+	keepCounts bool
 }
 
 // store stores code for the phone and counts every quota that is on, in one round trip:
@@ -394,6 +399,9 @@ func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec
 		wait = destWait // taken back below, answered 4008
 	}
 	if runErr != nil || wait > 0 {
+		if errors.Is(runErr, errNotReplicated) {
+			rec.ip, rec.total, rec.dest, rec.keepCounts = false, false, nil, true
+		}
 		if rec.phone1 || rec.ip || rec.total || len(rec.dest) > 0 || len(rec.blocks) > 0 {
 			if err := s.unstore(context.WithoutCancel(ctx), rec); err != nil && runErr == nil {
 				runErr = err
@@ -493,7 +501,7 @@ func (s *codeStore) unstore(ctx context.Context, rec sendRecord) error {
 	if rec.phone1 {
 		cmds = append(cmds, unstoreCodeScript.Call(ctx,
 			[]string{s.keys.flag.Key(rec.phone), s.keys.code.Key(rec.phone), s.keys.daily.Key(rec.phone)},
-			rec.code, flagArg(s.quotas.perPhone > 0)))
+			rec.code, flagArg(s.quotas.perPhone > 0 && !rec.keepCounts)))
 	}
 	if rec.ip {
 		cmds = append(cmds, redisx.Release.Call(ctx, []string{s.keys.ip(rec.network)}))
