@@ -99,7 +99,10 @@ type SMSConfig struct {
 	// failover cannot forget a send and let a second SMS through inside the interval;
 	// fewer do not keep that promise (a replica that is not promoted may have acknowledged
 	// the write, then resyncs from the one that is). A write not acknowledged within
-	// ReplicaAckTimeout is taken back and answered 5002, no SMS sent. Default: 0 (off).
+	// ReplicaAckTimeout is answered 5002, no SMS sent: its flag and code are taken back
+	// (the phone may try again at once) and its quota counts kept, since a failover may
+	// have lost the write and a give-back would credit what the new primary never
+	// counted. Default: 0 (off).
 	ReplicaAcks int `mapstructure:"replica_acks"`
 	// ReplicaAckTimeout bounds the wait for ReplicaAcks. Default: 100ms.
 	ReplicaAckTimeout time.Duration `mapstructure:"replica_ack_timeout"`
