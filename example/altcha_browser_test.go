@@ -47,23 +47,8 @@ func TestBrowserAltcha(t *testing.T) {
 
 	ctx0 := context.Background()
 	phone := randomPhone(t)
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	poll := func(what, expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Poll[string](expr,
-			chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second)))
-		if err != nil {
-			status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('status').textContent + ' | ' +
-				(document.querySelector('altcha-widget')?.outerHTML || 'no widget').slice(0, 400)`))
-			t.Fatalf("waiting for %s: %v (status, widget: %q)", what, err, status)
-		}
-		return v
-	}
+	run, poll := browserSteps(t, ctx, 20*time.Millisecond, 60*time.Second, `document.getElementById('status').textContent + ' | ' +
+		(document.querySelector('altcha-widget')?.outerHTML || 'no widget').slice(0, 400)`)
 	statusContains := func(what, text string) {
 		t.Helper()
 		poll(what, fmt.Sprintf(`document.getElementById('status').textContent.includes(%q) ? 'yes' : ''`, text))

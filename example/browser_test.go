@@ -97,22 +97,7 @@ func TestBrowserSignUp(t *testing.T) {
 
 	ctx0 := context.Background()
 	phone := randomPhone(t)
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	poll := func(what, expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Poll[string](expr,
-			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
-		if err != nil {
-			status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('status').textContent`))
-			t.Fatalf("waiting for %s: %v (status line: %q)", what, err, status)
-		}
-		return v
-	}
+	run, poll := browserSteps(t, ctx, 50*time.Millisecond, 30*time.Second, `document.getElementById('status').textContent`)
 	// loadedCaptcha waits for a captcha other than previous to be shown, and returns its uuid
 	// and its answer, read from Redis.
 	loadedCaptcha := func(previous string) (uuid, answer string) {

@@ -62,22 +62,7 @@ func TestBrowserFrontends(t *testing.T) {
 
 			ctx := newBrowser(t, chrome, 90*time.Second)
 			ctx0 := context.Background()
-			run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(ctx, steps...); err != nil {
-					t.Fatalf("%s: %v", what, err)
-				}
-			}
-			poll := func(what, expr string) string {
-				t.Helper()
-				v, err := chromedp.Run(ctx, chromedp.Poll[string](expr,
-					chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
-				if err != nil {
-					state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('app').innerText`))
-					t.Fatalf("waiting for %s: %v (page: %q)", what, err, state)
-				}
-				return v
-			}
+			run, poll := browserSteps(t, ctx, 50*time.Millisecond, 30*time.Second, `document.getElementById('app').innerText`)
 			// loadedCaptcha waits for an image other than previous, and returns its id and
 			// its answer, read from Redis.
 			loadedCaptcha := func(previous string) (id, answer string) {
@@ -195,4 +180,29 @@ func newBrowser(t *testing.T, chrome string, limit time.Duration) context.Contex
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancelBrowser(); cancelAlloc(); cancelTimeout() })
 	return ctx
+}
+
+// browserSteps returns the two ways a browser test drives tab ctx: run does steps or fails
+// the test; poll waits (checking every, for at most limit) until expr gives a non-empty
+// string and returns it, and on failure reports state, a JavaScript expression describing
+// the page.
+func browserSteps(t *testing.T, ctx context.Context, every, limit time.Duration, state string) (
+	run func(what string, steps ...chromedp.Action[chromedp.Void]), poll func(what, expr string) string) {
+	run = func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	poll = func(what, expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Poll[string](expr,
+			chromedp.WithPollingInterval(every), chromedp.WithPollingTimeout(limit)))
+		if err != nil {
+			page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](state))
+			t.Fatalf("waiting for %s: %v (page: %q)", what, err, page)
+		}
+		return v
+	}
+	return run, poll
 }
