@@ -32,7 +32,7 @@ func (s logSender) Send(ctx context.Context, msg Message) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w: log: nothing logged: %w", ErrRefused, err)
 	}
-	s.logger.InfoContext(ctx, "sender: sms code (log sender, not sent)",
-		"phone", mask.Phone(msg.Phone), "code", msg.Code, "id", msg.ID)
+	s.logger.LogAttrs(ctx, slog.LevelInfo, "sender: sms code (log sender, not sent)",
+		slog.String("phone", mask.Phone(msg.Phone)), slog.String("code", msg.Code), slog.String("id", msg.ID))
 	return nil
 }

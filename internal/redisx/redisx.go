@@ -93,13 +93,14 @@ func evalArgs(verb, script string, keys []string, args []any) []any {
 // node its part at once. A script a server lacks (NOSCRIPT: it did not run) is run again
 // by EVAL, which also loads it.
 func Run(ctx context.Context, rdb redis.UniversalClient, cmds ...redis.Cmder) error {
-	return run(ctx, func(ctx context.Context, cmds []redis.Cmder) { exec(ctx, rdb, cmds) }, cmds)
+	_, piped := rdb.(*redis.AutoPipeliner)
+	return run(ctx, !piped, func(ctx context.Context, cmds []redis.Cmder) { exec(ctx, rdb, cmds) }, cmds)
 }
 
 // RunPipelined executes cmds as one pipeline of newPipe, such as a single node's: the
 // way to keep a step and its WAIT on one connection.
 func RunPipelined(ctx context.Context, newPipe func() redis.Pipeliner, cmds ...redis.Cmder) error {
-	return run(ctx, func(ctx context.Context, cmds []redis.Cmder) {
+	return run(ctx, true, func(ctx context.Context, cmds []redis.Cmder) {
 		pipe := newPipe()
 		for _, cmd := range cmds {
 			_ = pipe.Process(ctx, cmd)
@@ -115,17 +116,26 @@ func RunPipelined(ctx context.Context, newPipe func() redis.Pipeliner, cmds ...r
 // seconds whatever the client's options (a client with ContextTimeoutEnabled, as
 // config.NewRedisClient builds, also ends a read at the deadline). A command whose reply the deadline cuts off
 // may have run, as any lost reply: it is not re-sent.
+//
+// An autopipeliner runs its batches under a context of its own (go-redis drops the
+// caller's deadline once a command is queued) and bounds them by the client's own
+// timeouts, so a step through one sets no deadline: a timer per step would bound nothing.
 const StepTimeout = 3 * time.Second
 
-func run(ctx context.Context, exec func(context.Context, []redis.Cmder), cmds []redis.Cmder) error {
-	limit := StepTimeout
-	for _, cmd := range cmds {
-		if c, ok := cmd.(*Call); ok {
-			limit += c.blocks
+// run executes cmds with exec, within StepTimeout (plus what its WAITs may block) when
+// bounded, and re-sends by EVAL the scripts a server lacked.
+func run(ctx context.Context, bounded bool, exec func(context.Context, []redis.Cmder), cmds []redis.Cmder) error {
+	if bounded {
+		limit := StepTimeout
+		for _, cmd := range cmds {
+			if c, ok := cmd.(*Call); ok {
+				limit += c.blocks
+			}
 		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
 	}
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
 	exec(ctx, cmds)
 	var again []redis.Cmder
 	for _, cmd := range cmds {
