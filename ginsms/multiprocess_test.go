@@ -24,8 +24,13 @@ import (
 )
 
 // TestMain lets the test binary serve as one of several app servers (see
-// TestSeveralAppServers) when GINSMS_TEST_APP_SERVER names a topology.
+// TestSeveralAppServers) when GINSMS_TEST_APP_SERVER names a topology, or as the
+// siteverify stub of BenchmarkHumanCheck when GINSMS_TEST_SITEVERIFY_STUB is set.
 func TestMain(m *testing.M) {
+	if os.Getenv(siteVerifyStubEnv) != "" {
+		serveSiteVerifyStub()
+		return
+	}
 	if name := os.Getenv("GINSMS_TEST_APP_SERVER"); name != "" {
 		if err := serveApp(name); err != nil {
 			fmt.Fprintln(os.Stderr, "app server:", err)
