@@ -10,6 +10,10 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ginsms/ginsms/captcha"
 )
 
 func TestPercentile(t *testing.T) {
@@ -66,5 +70,56 @@ func TestRunSuccessUsesEachCaptchaOnce(t *testing.T) {
 	}
 	if r.took > 15*time.Second {
 		t.Errorf("the run took %v: it did not stop when the captchas were used up", r.took)
+	}
+}
+
+// With -kind altcha the proofs are the server's own challenges, solved: each passes the
+// real check once, and the reject scenario's repeated proof is never checked.
+func TestRunAltcha(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+	cfg := captcha.DefaultConfig()
+	cfg.Kind, cfg.Altcha.HMACKey, cfg.Altcha.MaxNumber = captcha.KindAltcha, "loadgen-test-hmac-key-of-32-bytes!!", 1000
+	store, err := captcha.NewStore(rdb, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := captcha.NewAltcha(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gin.SetMode(gin.TestMode)
+	router := gin.New()
+	router.GET("/altcha_challenges", a.Challenge)
+	var mu sync.Mutex
+	sent := map[string]bool{}
+	router.GET("/sms_codes/:phone", func(c *gin.Context) {
+		mu.Lock()
+		defer mu.Unlock()
+		if sent[c.Param("phone")] {
+			c.JSON(429, gin.H{"code": 4004})
+			return
+		}
+		if err := a.Check(c, c.Query("altcha"), ""); err != nil {
+			c.JSON(400, gin.H{"code": 4003})
+			return
+		}
+		sent[c.Param("phone")] = true
+		c.JSON(200, gin.H{"code": 200})
+	})
+	srv := httptest.NewServer(router)
+	defer srv.Close()
+	for _, tt := range []struct {
+		scenario, want string
+	}{{"success", "http200:200"}, {"reject", "http429:4004"}} {
+		r, err := run(context.Background(), options{url: srv.URL, redis: mr.Addr(), captchaKey: "img_%s", scenario: tt.scenario,
+			kind: "altcha", conns: 2, seed: 100, duration: 300 * time.Millisecond, warmup: time.Nanosecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.codes[tt.want] == 0 || len(r.codes) != 1 || r.errors != 0 {
+			t.Errorf("%s: codes %v, %d transport errors; want only %s", tt.scenario, r.codes, r.errors, tt.want)
+		}
 	}
 }
