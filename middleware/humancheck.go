@@ -66,7 +66,7 @@ func HumanCheck(checker HumanChecker, cfg Config) (gin.HandlerFunc, error) {
 				return
 			}
 		}
-		err := checker.Check(c.Request.Context(), proof, c.ClientIP())
+		err := checker.Check(c.Request.Context(), proof, input.ClientIP(c))
 		switch {
 		case err == nil:
 			c.Next()

@@ -68,7 +68,7 @@ func RateLimit(limiter SendLimiter, cfg Config) (gin.HandlerFunc, error) {
 		if !ok {
 			return
 		}
-		wait, err := limiter.SendWait(c.Request.Context(), phone, c.ClientIP())
+		wait, err := limiter.SendWait(c.Request.Context(), phone, input.ClientIP(c))
 		if errors.Is(err, ErrDestinationRefused) {
 			var r interface{ RetryAfter() time.Duration }
 			if errors.As(err, &r) && r.RetryAfter() > 0 {

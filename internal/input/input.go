@@ -147,6 +147,7 @@ type Send struct {
 	UUID      string // canonical, lower-case UUID
 	ImageCode string // what the user typed, surrounding blanks removed, at most 32 bytes
 	Proof     string // with ProofFields: the human check's proof, at most 4096 bytes
+	clientIP  string // c.ClientIP(), worked out once by Store (see ClientIP)
 }
 
 // ParseSend reads and validates phone, uuid and imgcode in the contract's order: 4001 if
@@ -343,7 +344,7 @@ func Network(ip string) string {
 
 // ClientNetwork is Network(c.ClientIP()); c.ClientIP() believes forwarding headers only
 // from the engine's trusted proxies.
-func ClientNetwork(c *gin.Context) string { return Network(c.ClientIP()) }
+func ClientNetwork(c *gin.Context) string { return Network(ClientIP(c)) }
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
@@ -378,8 +379,20 @@ func (p *Parser) lookup(c *gin.Context, name string) (string, error) {
 
 const sendKey = "github.com/ginsms/ginsms/internal/input.Send"
 
-// Store keeps the validated send input in c for the next handlers (see From).
-func Store(c *gin.Context, s Send) { c.Set(sendKey, s) }
+// Store keeps the validated send input in c for the next handlers (see From), with the
+// client's address: the rate limit, the human check and the send step each need it.
+func Store(c *gin.Context, s Send) {
+	s.clientIP = c.ClientIP()
+	c.Set(sendKey, s)
+}
+
+// ClientIP is c.ClientIP(), as Store worked it out when a send's input was stored.
+func ClientIP(c *gin.Context) string {
+	if s, ok := From(c); ok {
+		return s.clientIP
+	}
+	return c.ClientIP()
+}
 
 // From returns the send input that a previous handler stored in c.
 func From(c *gin.Context) (Send, bool) {
