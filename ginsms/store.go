@@ -328,7 +328,8 @@ func (s *codeStore) store(ctx context.Context, phone, network, code string) (rec
 	}
 	phoneCall := storeCodeScript.Call(ctx,
 		[]string{s.keys.flag.Key(phone), s.keys.code.Key(phone), s.keys.tries.Key(phone), s.keys.daily.Key(phone), s.keys.known.Key(phone)},
-		code, s.codeTTL.Milliseconds(), s.interval.Milliseconds(), s.quotas.perPhone, phoneWindow.Milliseconds())
+		code, s.codeTTL.Milliseconds(), s.interval.Milliseconds(), s.quotas.perPhone, phoneWindow.Milliseconds(),
+		flagArg(len(dest.counters) > 0)) // the script reads known only for the destination's counters
 	cmds := make([]redis.Cmder, 1, 3+len(dest.counters))
 	cmds[0] = phoneCall
 	var ipCall, totalCall *redisx.Call
