@@ -9,10 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,44 +139,18 @@ func benchHumanCheck(b *testing.B, k benchKind, providerCalls func() int64) {
 // altchaProofs fetches n challenges from the router, as the widget does, and solves them
 // on every core: the solving is the client's work and happens before the timer.
 func altchaProofs(b *testing.B, e *env, n int) []string {
-	out := make([]string, n)
-	var next sync.Mutex
-	i := 0
-	var wg sync.WaitGroup
-	errs := make(chan error, runtime.GOMAXPROCS(0))
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				next.Lock()
-				j := i
-				i++
-				next.Unlock()
-				if j >= n {
-					return
-				}
-				w := httptest.NewRecorder()
-				e.router.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/altcha_challenges/", nil))
-				if w.Code != http.StatusOK {
-					errs <- fmt.Errorf("GET /altcha_challenges/ = %d", w.Code)
-					return
-				}
-				payload, err := altchasolve.Solve(w.Body.Bytes())
-				if err != nil {
-					errs <- err
-					return
-				}
-				out[j] = "altcha=" + url.QueryEscape(payload)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	proofs, err := altchasolve.SolveMany(n, func() ([]byte, error) {
+		w := httptest.NewRecorder()
+		e.router.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/altcha_challenges/", nil))
+		if w.Code != http.StatusOK {
+			return nil, fmt.Errorf("GET /altcha_challenges/ = %d", w.Code)
+		}
+		return w.Body.Bytes(), nil
+	})
+	if err != nil {
 		b.Fatal(err)
 	}
-	return out
+	return proofs
 }
 
 // redisCPU is the CPU time (user and system, ns) the redis-server process has used, from

@@ -139,20 +139,7 @@ func newSiteVerify(t *testing.T) *siteVerify {
 	return p
 }
 
-func providerKind(kind string, p *siteVerify) func(*ginsms.Config) {
-	return func(c *ginsms.Config) {
-		c.Captcha.Kind = kind
-		pc := captcha.ProviderConfig{Secret: "test-secret", VerifyURL: p.URL, Timeout: 5 * time.Second}
-		switch kind {
-		case captcha.KindTurnstile:
-			c.Captcha.Turnstile = pc
-		case captcha.KindHCaptcha:
-			c.Captcha.HCaptcha = pc
-		case captcha.KindRecaptcha:
-			c.Captcha.Recaptcha = pc
-		}
-	}
-}
+func providerKind(kind string, p *siteVerify) func(*ginsms.Config) { return providerAt(kind, p.URL) }
 
 var widgetField = map[string]string{
 	captcha.KindTurnstile: "cf-turnstile-response",

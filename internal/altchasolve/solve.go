@@ -9,7 +9,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"net/url"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 )
 
 // Challenge is the JSON that GET /altcha_challenges answers.
@@ -57,4 +61,38 @@ func Solve(challengeJSON []byte) (string, error) {
 		return "", errors.New("altchasolve: no number solves the challenge")
 	}
 	return Payload(c, n), nil
+}
+
+// SolveMany fetches n challenges with challenge and solves them on every core, as a bot
+// with the proofs ready beforehand would: the query strings ("altcha=<payload>") of a
+// send, in order. It stops at the first error.
+func SolveMany(n int, challenge func() ([]byte, error)) ([]string, error) {
+	proofs := make([]string, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, runtime.GOMAXPROCS(0))
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				body, err := challenge()
+				if err == nil {
+					var payload string
+					if payload, err = Solve(body); err == nil {
+						proofs[i] = "altcha=" + url.QueryEscape(payload)
+						continue
+					}
+				}
+				errs <- err
+				return
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	return proofs, nil
 }

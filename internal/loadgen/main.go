@@ -30,9 +30,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -274,46 +272,21 @@ func seedCaptchas(ctx context.Context, rdb *redis.Client, key keys.Template, n i
 // solveAltchas fetches n challenges from the server and solves them on every core, and
 // returns their query strings.
 func solveAltchas(client *http.Client, base string, n int) ([]string, error) {
-	proofs := make([]string, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, runtime.GOMAXPROCS(0))
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
-				payload, err := solveAltcha(client, base)
-				if err != nil {
-					errs <- err
-					return
-				}
-				proofs[i] = "altcha=" + url.QueryEscape(payload)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return nil, err
-	}
-	return proofs, nil
-}
-
-func solveAltcha(client *http.Client, base string) (string, error) {
-	resp, err := client.Get(base + "/altcha_challenges")
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET /altcha_challenges: HTTP %d (is the server's captcha.kind altcha?)", resp.StatusCode)
-	}
-	return altchasolve.Solve(body)
+	return altchasolve.SolveMany(n, func() ([]byte, error) {
+		resp, err := client.Get(base + "/altcha_challenges")
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET /altcha_challenges: HTTP %d (is the server's captcha.kind altcha?)", resp.StatusCode)
+		}
+		return body, nil
+	})
 }
 
 // cpuTimes is what the server and the Redis server had used of the CPU at one moment.
