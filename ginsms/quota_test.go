@@ -2,6 +2,7 @@ package ginsms_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -238,5 +239,40 @@ func TestQuotaWindowsExpire(t *testing.T) {
 	code := e.sender.all()[1].code
 	if got := e.verify(phoneN(1), code); got.Code != 200 {
 		t.Fatalf("verify on miniredis = %+v", got)
+	}
+}
+
+// The store script refuses on its own when the rate limit's read is stale (SendCode goes
+// straight to it): a flag another program set without TTL waits the whole interval and
+// stays as it was; a full daily quota leaves no flag behind (the script takes the flag
+// with SET NX first and gives it back) and its count as it was.
+func TestStoreScriptRefusals(t *testing.T) { onTopologies(t, testStoreScriptRefusals) }
+
+func testStoreScriptRefusals(t *testing.T, top topology) {
+	e := newEnvOn(t, top, func(c *ginsms.Config) { c.SMS.DailyLimitPerPhone = 3 })
+	ctx := context.Background()
+
+	e.rdb.Set(ctx, e.key("is_send_"+testPhone), "other", 0)
+	err := e.service.SendCode(ctx, testPhone, "192.0.2.1")
+	if wait, _ := ginsms.RetryAfter(err); !errors.Is(err, ginsms.ErrTooFrequent) || wait != 60*time.Second {
+		t.Fatalf("flag without TTL: %v, wait %v; want ErrTooFrequent for the interval", err, wait)
+	}
+	if v, _ := e.get("is_send_" + testPhone); v != "other" || e.rdb.TTL(ctx, e.key("is_send_"+testPhone)).Val() != -1 {
+		t.Fatalf("the other program's flag became %q with TTL %v", v, e.rdb.TTL(ctx, e.key("is_send_"+testPhone)).Val())
+	}
+
+	const phone = "13900000077"
+	e.rdb.Set(ctx, e.key("sms_"+phone+":daily"), 3, time.Hour)
+	err = e.service.SendCode(ctx, phone, "192.0.2.1")
+	if wait, _ := ginsms.RetryAfter(err); !errors.Is(err, ginsms.ErrTooFrequent) || wait <= 59*time.Minute || wait > time.Hour {
+		t.Fatalf("daily quota full: %v, wait %v; want ErrTooFrequent for the counter's hour", err, wait)
+	}
+	for name, want := range map[string]string{"is_send_" + phone: "", "sms_" + phone: "", "sms_" + phone + ":daily": "3"} {
+		if got, _ := e.get(name); got != want {
+			t.Errorf("after the daily quota refused: %s = %q, want %q", name, got, want)
+		}
+	}
+	if n := len(e.sender.all()); n != 0 {
+		t.Fatalf("%d SMS sent", n)
 	}
 }
