@@ -1,7 +1,6 @@
 package ginsms_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -260,26 +258,7 @@ func serveSiteVerifyStub() {
 // CPU and allocations are not the benchmark's, and returns its URL and a count of the
 // siteverify calls it answered.
 func startSiteVerifyStub(b *testing.B) (string, func() int64) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), siteVerifyStubEnv+"=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = stdin.Close(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		b.Fatalf("siteverify stub did not start: %v", err)
-	}
-	url := "http://" + strings.TrimSpace(line)
+	url := "http://" + startChild(b, "siteverify stub", siteVerifyStubEnv+"=1")
 	return url, func() int64 {
 		resp, err := http.Get(url + "/calls")
 		if err != nil {

@@ -41,6 +41,33 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// startChild runs this test binary again with env, as the server TestMain picks by it,
+// and returns the address it prints first; the child serves until the test ends (its
+// standard input closes).
+func startChild(tb testing.TB, what string, env ...string) string {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = stdin.Close(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		tb.Fatalf("%s did not start: %v", what, err)
+	}
+	return strings.TrimSpace(line)
+}
+
 // serveApp mounts ginsms on the named topology's Redis, keys under
 // GINSMS_TEST_APP_PREFIX, codes to the webhook at GINSMS_TEST_APP_WEBHOOK; prints its
 // address and serves until its standard input closes.
@@ -98,21 +125,8 @@ func TestSeveralAppServers(t *testing.T) {
 
 			var addrs []string
 			for range 3 {
-				cmd := exec.Command(os.Args[0], "-test.run=^$")
-				cmd.Env = append(os.Environ(), "GINSMS_TEST_APP_SERVER="+top.name, "GINSMS_TEST_APP_PREFIX="+prefix,
-					"GINSMS_TEST_APP_WEBHOOK="+provider.URL)
-				stdin, _ := cmd.StdinPipe()
-				stdout, _ := cmd.StdoutPipe()
-				cmd.Stderr = os.Stderr
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { _ = stdin.Close(); _ = cmd.Wait() })
-				line, err := bufio.NewReader(stdout).ReadString('\n')
-				if err != nil {
-					t.Fatalf("app server did not start: %v", err)
-				}
-				addrs = append(addrs, strings.TrimSpace(line))
+				addrs = append(addrs, startChild(t, "app server", "GINSMS_TEST_APP_SERVER="+top.name,
+					"GINSMS_TEST_APP_PREFIX="+prefix, "GINSMS_TEST_APP_WEBHOOK="+provider.URL))
 			}
 
 			const phones, perPhone = 50, 12
