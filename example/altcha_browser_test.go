@@ -33,9 +33,7 @@ func TestBrowserAltcha(t *testing.T) {
 	cfg.Captcha.Kind = captcha.KindAltcha
 	cfg.Captcha.Altcha.HMACKey = "browser-test-hmac-key-0123456789abcdef"
 	cfg.Captcha.Altcha.MaxNumber = captcha.DefaultAltchaMaxNumber
-	cfg.Captcha.Key = prefix + "img_%s"
-	cfg.SMS.Key = prefix + "sms_%s"
-	cfg.SMS.FlagKey = prefix + "is_send_%s"
+	underPrefix(&cfg, prefix)
 	engine, err := newEngine(app, cfg, rdb)
 	if err != nil {
 		t.Fatal(err)

@@ -82,10 +82,7 @@ func TestBrowserSignUp(t *testing.T) {
 	app.Demo = true
 	cfg.Sender.Kind = "log"
 	cfg.Routes.Prefix = "/api/v1" // the page finds the API where the configuration puts it
-	// Keys of this run only: quotas per IP start from zero and cleanup is exact.
-	cfg.Captcha.Key = prefix + "img_%s"
-	cfg.SMS.Key = prefix + "sms_%s"
-	cfg.SMS.FlagKey = prefix + "is_send_%s"
+	underPrefix(&cfg, prefix)
 	engine, err := newEngine(app, cfg, rdb)
 	if err != nil {
 		t.Fatal(err)

@@ -49,9 +49,7 @@ func TestBrowserFrontends(t *testing.T) {
 			sent := &lastCode{}
 			cfg.Sender.Custom = sent
 			cfg.Routes.Dialect = tt.dialect
-			cfg.Captcha.Key = prefix + "img_%s"
-			cfg.SMS.Key = prefix + "sms_%s"
-			cfg.SMS.FlagKey = prefix + "is_send_%s"
+			underPrefix(&cfg, prefix)
 			engine, err := newEngine(app, cfg, rdb)
 			if err != nil {
 				t.Fatal(err)

@@ -44,6 +44,14 @@ func (l *lastCode) get() string {
 }
 
 // loadConfigs reads the shipped config.yaml as the example does.
+// underPrefix puts the keys of cfg under prefix, this run's own: per-IP quotas start from
+// zero and cleanup is exact.
+func underPrefix(cfg *ginsms.Config, prefix string) {
+	cfg.Captcha.Key = prefix + "img_%s"
+	cfg.SMS.Key = prefix + "sms_%s"
+	cfg.SMS.FlagKey = prefix + "is_send_%s"
+}
+
 func loadConfigs(t *testing.T) (appConfig, ginsms.Config) {
 	t.Helper()
 	app, err := loadAppConfig("../config.yaml")

@@ -75,9 +75,7 @@ func TestMetricsAfterFlow(t *testing.T) {
 	app.Demo = false // the log sender itself, not the demo phone in front of it
 	cfg.Sender.Kind, cfg.Sender.Custom = "log", nil
 	cfg.Logger = slog.New(slog.DiscardHandler) // the log sender's codes stay out of the test output
-	cfg.Captcha.Key = prefix + "img_%s"
-	cfg.SMS.Key = prefix + "sms_%s"
-	cfg.SMS.FlagKey = prefix + "is_send_%s"
+	underPrefix(&cfg, prefix)
 	engine, err := newEngine(app, cfg, rdb)
 	if err != nil {
 		t.Fatal(err)
